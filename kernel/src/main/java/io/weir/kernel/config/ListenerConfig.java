@@ -1,0 +1,71 @@
+package io.weir.kernel.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One downstream listener.
+ *
+ * <p>YAML keys: {@code name}, {@code address}, {@code http} (see {@link HttpConfig}), {@code
+ * per_connection_buffer_limit} (bytes, default 1 MiB: the high watermark of each connection's
+ * outbound buffer before the other side stops being read).
+ */
+public record ListenerConfig(
+        String name, HostPort address, HttpConfig http, int perConnectionBufferLimitBytes) {
+
+    /**
+     * The HTTP connection manager of a listener.
+     *
+     * <p>YAML keys (all but {@code virtual_hosts} optional):
+     *
+     * <ul>
+     *   <li>{@code filters}: ordered list of {@code {name, config}}; the router is implicitly last
+     *   <li>{@code virtual_hosts}: list of {@link VirtualHost}
+     *   <li>{@code request_headers_timeout}: default 10s; 408 when the header section is not
+     *       complete in time
+     *   <li>{@code idle_timeout}: default 1h; a downstream connection with no active request is
+     *       closed after it
+     *   <li>{@code max_request_body}: bytes, default 0 = unlimited; larger bodies get 413
+     *   <li>{@code max_request_headers_kb}: default 60; header section or request line above it
+     *       gets 431 / 414
+     *   <li>{@code max_headers_count}: default 100; more fields get 431
+     *   <li>{@code merge_slashes}: default false
+     *   <li>{@code xff_num_trusted_hops}: default 0 (Envoy's meaning)
+     *   <li>{@code generate_request_id}: default true
+     *   <li>{@code server_name}: value of the {@code server} header on local replies, default
+     *       {@code weir}
+     *   <li>{@code access_log}: list of {@link AccessLogConfig}
+     * </ul>
+     */
+    public record HttpConfig(
+            List<FilterConfig> filters,
+            List<VirtualHost> virtualHosts,
+            Duration requestHeadersTimeout,
+            Duration idleTimeout,
+            long maxRequestBodyBytes,
+            int maxRequestHeadersKb,
+            int maxHeadersCount,
+            boolean mergeSlashes,
+            int xffNumTrustedHops,
+            boolean generateRequestId,
+            String serverName,
+            List<AccessLogConfig> accessLog) {}
+
+    /**
+     * An HTTP filter entry: {@code {name, config}}. {@code config} is the raw YAML value (maps,
+     * lists, strings, numbers, booleans) bound later by the filter's factory.
+     */
+    public record FilterConfig(String name, Object config) {}
+
+    /**
+     * YAML {@code {path: /dev/stdout | FILE, format: text | json}}. {@code text} is Envoy's default
+     * format; {@code json} one object a line.
+     */
+    public record AccessLogConfig(String path, Format format) {
+        /** Access log line formats. */
+        public enum Format {
+            TEXT,
+            JSON
+        }
+    }
+}

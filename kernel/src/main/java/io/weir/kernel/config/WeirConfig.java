@@ -1,0 +1,32 @@
+package io.weir.kernel.config;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The whole effective configuration, immutable. Built only by {@link ConfigLoader}, which has
+ * already checked every value and every cross-reference; the kernel trusts it.
+ *
+ * <p>YAML: top-level keys {@code admin}, {@code listeners}, {@code clusters}.
+ *
+ * @param baseDir the directory of the config file; relative paths in the config resolve against it
+ */
+public record WeirConfig(
+        Path baseDir,
+        AdminConfig admin,
+        List<ListenerConfig> listeners,
+        List<ClusterConfig> clusters) {
+
+    /** YAML {@code admin: {address: HOST:PORT}}; default {@code 127.0.0.1:9901}. */
+    public record AdminConfig(HostPort address) {}
+
+    /** Finds a cluster by name, or null. */
+    public ClusterConfig cluster(String name) {
+        for (ClusterConfig c : clusters) {
+            if (c.name().equals(name)) {
+                return c;
+            }
+        }
+        return null;
+    }
+}

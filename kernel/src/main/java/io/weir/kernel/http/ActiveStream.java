@@ -1,0 +1,549 @@
+package io.weir.kernel.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.weir.kernel.accesslog.AccessLog;
+import io.weir.kernel.accesslog.AccessLogEntry;
+import io.weir.kernel.accesslog.ResponseFlag;
+import io.weir.kernel.config.Route;
+import io.weir.kernel.http1.HeaderMap;
+import io.weir.kernel.http1.Http1Parser;
+import io.weir.kernel.http1.Http1Writer;
+import io.weir.kernel.http1.RequestHead;
+import io.weir.kernel.http1.ResponseHead;
+import io.weir.kernel.router.PathNormalizer;
+import io.weir.kernel.router.RouteEntry;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * One request and its response on a downstream connection. It checks and normalises the request,
+ * selects the route, runs the filter chain (for now only the router, which is always last) and
+ * writes the response back with Weir's own framing. Worker thread only.
+ */
+final class ActiveStream {
+    final HttpConnectionManager hcm;
+    final RequestHead head;
+    final long bodyLength;
+    final long startNanos = System.nanoTime();
+    final long startMillis = System.currentTimeMillis();
+    String path; // normalised, without query
+    String query; // raw, without '?', or null
+    String authority;
+    String requestId;
+    RouteEntry route;
+    boolean expectContinue;
+    boolean requestComplete;
+    private Router router;
+    private boolean responseStarted;
+    private boolean chunkedResponse;
+    private boolean done;
+    private int responseCode;
+    private int flags;
+    private long bytesReceived;
+    private long bytesSent;
+    private String details;
+
+    ActiveStream(HttpConnectionManager hcm, RequestHead head, long bodyLength) {
+        this.hcm = hcm;
+        this.head = head;
+        this.bodyLength = bodyLength;
+    }
+
+    /** A stream for a request too malformed to have a head: only a local reply is sent. */
+    static ActiveStream forProtocolError(HttpConnectionManager hcm) {
+        return new ActiveStream(hcm, null, 0);
+    }
+
+    int slot() {
+        return hcm.slot();
+    }
+
+    Channel channel() {
+        return hcm.channel;
+    }
+
+    // ---- request path ------------------------------------------------------------------------
+
+    void decodeHeaders() {
+        HeaderMap h = head.headers;
+        requestComplete = bodyLength == 0;
+        if (!parseTarget()) {
+            return;
+        }
+        String conn = h.get("connection");
+        if (head.http10) {
+            if (conn == null || !containsToken(conn, "keep-alive")) {
+                hcm.closeAfterResponse = true;
+            }
+        } else if (conn != null && containsToken(conn, "close")) {
+            hcm.closeAfterResponse = true;
+        }
+        String expect = h.get("expect");
+        if (expect != null) {
+            if (!head.http10 && expect.equalsIgnoreCase("100-continue")) {
+                expectContinue = bodyLength != 0;
+            } else {
+                sendLocalReply(417, "unsupported expect value", ResponseFlag.DPE.bit(), "bad_expect", true);
+                return;
+            }
+        }
+        long max = hcm.lr.http.maxRequestBodyBytes();
+        if (max > 0 && bodyLength > max) {
+            hcm.lr.stats.rqTooLarge.inc(slot());
+            sendLocalReply(413, "payload too large", 0, "request_payload_too_large", true);
+            return;
+        }
+        requestId = h.get("x-request-id");
+        if (requestId == null && hcm.lr.http.generateRequestId()) {
+            requestId = RequestIds.next();
+            h.add("x-request-id", requestId);
+        }
+        route = hcm.lr.routes.route(authority, head.method, path, query, h);
+        if (route == null) {
+            hcm.lr.stats.rqNoRoute.inc(slot());
+            sendLocalReply(404, "no route", ResponseFlag.NR.bit(), "route_not_found", false);
+            return;
+        }
+        // the filter chain: the router is the last (and, until plugins exist, only) filter
+        Route.Action action = route.action;
+        if (action instanceof Route.DirectResponse d) {
+            sendDirectResponse(d);
+        } else if (action instanceof Route.Redirect r) {
+            sendRedirect(r);
+        } else {
+            router = new Router(this, (Route.Forward) action);
+            router.start();
+        }
+    }
+
+    /** Splits and normalises the request-target; answers 400 itself when it is invalid. */
+    private boolean parseTarget() {
+        String t = head.target;
+        authority = head.headers.get("host");
+        if (head.method.equals("CONNECT")) {
+            sendLocalReply(501, "CONNECT is not supported", ResponseFlag.DPE.bit(), "connect_unsupported", true);
+            return false;
+        }
+        if (!t.startsWith("/")) {
+            int scheme = t.indexOf("://");
+            if (scheme > 0 && t.regionMatches(true, 0, "http", 0, 4)) {
+                int slash = t.indexOf('/', scheme + 3);
+                String auth = slash < 0 ? t.substring(scheme + 3) : t.substring(scheme + 3, slash);
+                if (auth.isEmpty() || auth.indexOf('@') >= 0) {
+                    sendLocalReply(400, "invalid request target", ResponseFlag.DPE.bit(), "invalid_target", true);
+                    return false;
+                }
+                authority = auth;
+                head.headers.set("host", auth);
+                t = slash < 0 ? "/" : t.substring(slash);
+            } else if (t.equals("*") && head.method.equals("OPTIONS")) {
+                path = "*";
+                return true;
+            } else {
+                sendLocalReply(400, "invalid request target", ResponseFlag.DPE.bit(), "invalid_target", true);
+                return false;
+            }
+        }
+        int q = t.indexOf('?');
+        int hash = t.indexOf('#');
+        if (hash >= 0) {
+            sendLocalReply(400, "fragment in request target", ResponseFlag.DPE.bit(), "invalid_target", true);
+            return false;
+        }
+        String raw = q < 0 ? t : t.substring(0, q);
+        query = q < 0 ? null : t.substring(q + 1);
+        path = PathNormalizer.normalize(raw, hcm.lr.http.mergeSlashes());
+        if (path == null) {
+            sendLocalReply(400, "invalid path", ResponseFlag.DPE.bit(), "invalid_path", true);
+            return false;
+        }
+        return true;
+    }
+
+    static boolean containsToken(String value, String token) {
+        int i = 0;
+        int n = value.length();
+        while (i < n) {
+            int comma = value.indexOf(',', i);
+            if (comma < 0) {
+                comma = n;
+            }
+            if (value.substring(i, comma).trim().equalsIgnoreCase(token)) {
+                return true;
+            }
+            i = comma + 1;
+        }
+        return false;
+    }
+
+    void decodeData(ByteBuf data) {
+        bytesReceived += data.readableBytes();
+        long max = hcm.lr.http.maxRequestBodyBytes();
+        if (max > 0 && bytesReceived > max) {
+            data.release();
+            if (!done) {
+                hcm.lr.stats.rqTooLarge.inc(slot());
+                if (router != null) {
+                    router.abort();
+                }
+                sendLocalReply(413, "payload too large", 0, "request_payload_too_large", true);
+            }
+            return;
+        }
+        if (router != null && !done) {
+            router.onRequestData(data);
+        } else {
+            data.release();
+        }
+    }
+
+    void decodeComplete(HeaderMap trailers) {
+        requestComplete = true;
+        if (router != null && !done) {
+            router.onRequestComplete(trailers);
+        }
+    }
+
+    void onDownstreamReadComplete() {
+        if (router != null) {
+            router.flushUpstream();
+        }
+    }
+
+    void onDownstreamWritabilityChanged(boolean writable) {
+        if (router != null) {
+            router.setUpstreamReading(writable);
+        }
+    }
+
+    // ---- response path -----------------------------------------------------------------------
+
+    boolean responseStarted() {
+        return responseStarted;
+    }
+
+    /** Writes the response head (from upstream), choosing the downstream framing. */
+    void encodeHeaders(ResponseHead up, Http1Parser.Framing framing) {
+        HeaderMap h = up.headers;
+        Hop.stripResponse(h);
+        if (route != null) {
+            route.applyResponseHeaders(h);
+        }
+        if (framing == Http1Parser.Framing.CHUNKED || framing == Http1Parser.Framing.UNTIL_CLOSE) {
+            if (head.http10) {
+                hcm.closeAfterResponse = true;
+            } else {
+                h.add("transfer-encoding", "chunked");
+                chunkedResponse = true;
+            }
+        }
+        connectionHeader(h);
+        responseCode = up.status;
+        responseStarted = true;
+        hcm.channel.write(
+                Http1Writer.responseHead(hcm.channel.alloc(), up.status, up.reason, h),
+                hcm.channel.voidPromise());
+    }
+
+    private void connectionHeader(HeaderMap h) {
+        if (hcm.closeAfterResponse || hcm.drain.draining() || !requestComplete && head != null) {
+            // a response before the whole request was read ends the connection
+            hcm.closeAfterResponse = true;
+            h.set("connection", "close");
+        } else if (head != null && head.http10) {
+            h.set("connection", "keep-alive");
+        }
+    }
+
+    void encodeData(ByteBuf data) {
+        int n = data.readableBytes();
+        if (n == 0) {
+            data.release();
+            return;
+        }
+        bytesSent += n;
+        Channel ch = hcm.channel;
+        if (chunkedResponse) {
+            ch.write(Http1Writer.chunkHeader(ch.alloc(), n), ch.voidPromise());
+            ch.write(data, ch.voidPromise());
+            ch.write(Http1Writer.chunkTrailer(), ch.voidPromise());
+        } else {
+            ch.write(data, ch.voidPromise());
+        }
+    }
+
+    void encodeComplete(HeaderMap trailers) {
+        Channel ch = hcm.channel;
+        if (chunkedResponse) {
+            ch.write(Http1Writer.lastChunk(ch.alloc(), trailers), ch.voidPromise());
+        }
+        ch.flush();
+        finish();
+    }
+
+    void flushDownstream() {
+        hcm.channel.flush();
+    }
+
+    /** The response cannot be completed: close the downstream connection (a reset to the client). */
+    void resetStream(int flag, String why) {
+        flags |= flag;
+        details = why;
+        if (router != null) {
+            router.abort();
+        }
+        hcm.closeAfterResponse = true;
+        finish();
+        hcm.close();
+    }
+
+    void addFlag(int flag) {
+        flags |= flag;
+    }
+
+    /** Sends a complete local response; when a response is already under way, resets instead. */
+    void sendLocalReply(int status, String body, int flag, String why, boolean close) {
+        if (done) {
+            return;
+        }
+        if (responseStarted) {
+            resetStream(flag, why);
+            return;
+        }
+        flags |= flag;
+        details = why;
+        if (close) {
+            hcm.closeAfterResponse = true;
+        }
+        byte[] bytes = body == null ? new byte[0] : (body + "\n").getBytes(StandardCharsets.UTF_8);
+        HeaderMap h = new HeaderMap(8);
+        if (bytes.length > 0) {
+            h.add("content-type", "text/plain; charset=utf-8");
+        }
+        h.add("content-length", Integer.toString(bytes.length));
+        localReplyHeaders(h, status);
+        responseCode = status;
+        responseStarted = true;
+        Channel ch = hcm.channel;
+        ch.write(Http1Writer.responseHead(ch.alloc(), status, reason(status), h), ch.voidPromise());
+        if (bytes.length > 0 && !isHead()) {
+            bytesSent += bytes.length;
+            ch.write(ch.alloc().directBuffer(bytes.length).writeBytes(bytes), ch.voidPromise());
+        }
+        ch.flush();
+        finish();
+    }
+
+    private void localReplyHeaders(HeaderMap h, int status) {
+        if (route != null) {
+            route.applyResponseHeaders(h);
+        }
+        h.set("server", hcm.lr.http.serverName());
+        connectionHeader(h);
+    }
+
+    private boolean isHead() {
+        return head != null && head.method.equals("HEAD");
+    }
+
+    private void sendDirectResponse(Route.DirectResponse d) {
+        String body = d.body() == null ? "" : d.body();
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        HeaderMap h = new HeaderMap(8);
+        if (bytes.length > 0) {
+            h.add("content-type", "text/plain; charset=utf-8");
+        }
+        h.add("content-length", Integer.toString(bytes.length));
+        localReplyHeaders(h, d.status());
+        writeSimple(d.status(), h, bytes);
+    }
+
+    private void sendRedirect(Route.Redirect r) {
+        StringBuilder loc = new StringBuilder();
+        loc.append(r.schemeRedirect() != null ? r.schemeRedirect() : "http").append("://");
+        String host = r.hostRedirect() != null ? r.hostRedirect() : authority;
+        if (r.portRedirect() > 0 && host != null) {
+            int colon = host.lastIndexOf(':');
+            if (colon > 0 && host.indexOf(']') < colon) {
+                host = host.substring(0, colon);
+            }
+            host = host + ":" + r.portRedirect();
+        }
+        loc.append(host == null ? "" : host);
+        String p = path;
+        if (r.pathRedirect() != null) {
+            p = r.pathRedirect();
+        } else if (r.prefixRewrite() != null && route.match.prefix() != null) {
+            p = r.prefixRewrite() + p.substring(route.match.prefix().length());
+        }
+        loc.append(p);
+        if (!r.stripQuery() && query != null) {
+            loc.append('?').append(query);
+        }
+        HeaderMap h = new HeaderMap(8);
+        h.add("location", loc.toString());
+        h.add("content-length", "0");
+        localReplyHeaders(h, r.responseCode());
+        writeSimple(r.responseCode(), h, new byte[0]);
+    }
+
+    private void writeSimple(int status, HeaderMap h, byte[] body) {
+        Channel ch = hcm.channel;
+        responseCode = status;
+        responseStarted = true;
+        ch.write(Http1Writer.responseHead(ch.alloc(), status, reason(status), h), ch.voidPromise());
+        if (body.length > 0 && !isHead()) {
+            bytesSent += body.length;
+            ch.write(ch.alloc().directBuffer(body.length).writeBytes(body), ch.voidPromise());
+        }
+        ch.flush();
+        finish();
+    }
+
+    void onDownstreamProtocolError(int status, String reason) {
+        sendLocalReply(status, reason, ResponseFlag.DPE.bit(), "protocol_error", true);
+    }
+
+    void onRouteTimeout() {
+        if (router != null && !done) {
+            router.onTimeout();
+        }
+    }
+
+    /** The client closed the connection while this stream was active. */
+    void onDownstreamReset(int flag) {
+        if (done) {
+            return;
+        }
+        flags |= flag;
+        if (details == null) {
+            details = "downstream_remote_disconnect";
+        }
+        if (router != null) {
+            router.abort();
+        }
+        finish();
+    }
+
+    private void finish() {
+        if (done) {
+            return;
+        }
+        done = true;
+        ListenerStats st = hcm.lr.stats;
+        long durNanos = System.nanoTime() - startNanos;
+        if (responseCode != 0) {
+            st.countResponse(slot(), responseCode);
+        }
+        st.rqTime.record(slot(), durNanos / 1e6);
+        if (router != null) {
+            router.release();
+        }
+        if (!hcm.lr.accessLogs.isEmpty()) {
+            log(durNanos);
+        }
+        hcm.streamDone(this);
+    }
+
+    private void log(long durNanos) {
+        HeaderMap h = head == null ? null : head.headers;
+        AccessLogEntry e =
+                new AccessLogEntry(
+                        startMillis,
+                        head == null ? null : head.method,
+                        head == null ? null : head.target,
+                        head == null ? "HTTP/1.1" : head.protocol(),
+                        responseCode,
+                        flags,
+                        bytesReceived,
+                        bytesSent,
+                        durNanos / 1_000_000,
+                        router == null ? -1 : router.upstreamServiceTimeMs(),
+                        h == null ? null : h.get("x-forwarded-for"),
+                        h == null ? null : h.get("user-agent"),
+                        requestId,
+                        authority,
+                        router == null ? null : router.upstreamHost(),
+                        route == null ? null : route.name,
+                        router == null ? null : router.clusterName(),
+                        hcm.remoteIp,
+                        details);
+        for (AccessLog l : hcm.lr.accessLogs) {
+            l.log(e);
+        }
+    }
+
+    static String reason(int status) {
+        return switch (status) {
+            case 100 -> "Continue";
+            case 200 -> "OK";
+            case 201 -> "Created";
+            case 204 -> "No Content";
+            case 301 -> "Moved Permanently";
+            case 302 -> "Found";
+            case 303 -> "See Other";
+            case 304 -> "Not Modified";
+            case 307 -> "Temporary Redirect";
+            case 308 -> "Permanent Redirect";
+            case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            case 405 -> "Method Not Allowed";
+            case 408 -> "Request Timeout";
+            case 413 -> "Payload Too Large";
+            case 414 -> "URI Too Long";
+            case 417 -> "Expectation Failed";
+            case 429 -> "Too Many Requests";
+            case 431 -> "Request Header Fields Too Large";
+            case 500 -> "Internal Server Error";
+            case 501 -> "Not Implemented";
+            case 502 -> "Bad Gateway";
+            case 503 -> "Service Unavailable";
+            case 504 -> "Gateway Timeout";
+            case 505 -> "HTTP Version Not Supported";
+            default -> status < 300 ? "OK" : "Unknown";
+        };
+    }
+
+    /** Writes the interim {@code 100 Continue} for a request that asked for it. */
+    void sendContinue() {
+        if (expectContinue && !responseStarted) {
+            expectContinue = false;
+            Channel ch = hcm.channel;
+            ch.writeAndFlush(
+                    ByteBufUtil.writeAscii(ch.alloc(), "HTTP/1.1 100 Continue\r\n\r\n"),
+                    ch.voidPromise());
+        }
+    }
+
+    /** Fast x-request-id values: random UUID v4 text without SecureRandom contention. */
+    static final class RequestIds {
+        private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+        private RequestIds() {}
+
+        static String next() {
+            ThreadLocalRandom r = ThreadLocalRandom.current();
+            long hi = (r.nextLong() & ~0xF000L) | 0x4000L;
+            long lo = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+            char[] c = new char[36];
+            int p = 0;
+            for (int i = 60; i >= 0; i -= 4) {
+                if (p == 8 || p == 13) {
+                    c[p++] = '-';
+                }
+                c[p++] = HEX[(int) (hi >>> i) & 0xF];
+            }
+            for (int i = 60; i >= 0; i -= 4) {
+                if (p == 18 || p == 23) {
+                    c[p++] = '-';
+                }
+                c[p++] = HEX[(int) (lo >>> i) & 0xF];
+            }
+            return new String(c);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package io.weir.kernel.http;
+
+import io.weir.kernel.accesslog.AccessLog;
+import io.weir.kernel.config.ListenerConfig;
+import io.weir.kernel.router.RouteTable;
+import java.util.List;
+
+/**
+ * What every connection of a listener shares: its config, compiled routes, stats and access logs.
+ * Immutable; a new config builds a new one.
+ */
+public final class ListenerRuntime {
+    public final ListenerConfig config;
+    public final ListenerConfig.HttpConfig http;
+    public final RouteTable routes;
+    public final ListenerStats stats;
+    public final List<AccessLog> accessLogs;
+
+    public ListenerRuntime(ListenerConfig config, ListenerStats stats, List<AccessLog> accessLogs) {
+        this.config = config;
+        this.http = config.http();
+        this.routes = new RouteTable(config.http());
+        this.stats = stats;
+        this.accessLogs = List.copyOf(accessLogs);
+    }
+}

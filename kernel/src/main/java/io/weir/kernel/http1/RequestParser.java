@@ -1,0 +1,167 @@
+package io.weir.kernel.http1;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Parses requests from a downstream connection (RFC 9112 and Envoy's defaults): HTTP/1.0 and
+ * HTTP/1.1 only, {@code Host} required on 1.1, exactly one valid {@code Content-Length} or a
+ * {@code Transfer-Encoding} of exactly {@code chunked}, never both, and no framing header spelled
+ * with {@code _}.
+ */
+public final class RequestParser extends Http1Parser {
+
+    /** Receives what the parser finds; called on the connection's worker. */
+    public interface Listener {
+        /** A valid request head; {@code bodyLength} is -1 for chunked, else the length (0: none). */
+        void onRequestHead(RequestHead head, long bodyLength);
+
+        /** Body bytes; the listener owns {@code data} and must release it. */
+        void onRequestBody(ByteBuf data);
+
+        /** The request is complete; {@code trailers} is null unless the body was chunked. */
+        void onRequestComplete(HeaderMap trailers);
+
+        /** The request is malformed: answer {@code status} (0 = peer closed) and close. */
+        void onRequestError(int status, String reason);
+    }
+
+    private static final String[] METHODS = {
+        "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", "CONNECT"
+    };
+
+    private final Listener listener;
+    private String method;
+    private String target;
+    private boolean http10;
+    private long bodyLength;
+
+    public RequestParser(int maxHeaderBytes, int maxHeaders, Listener listener) {
+        super(maxHeaderBytes, maxHeaders);
+        this.listener = listener;
+    }
+
+    @Override
+    protected int startLineTooLongStatus() {
+        return 414;
+    }
+
+    @Override
+    protected void parseStartLine(ByteBuf in, int start, int len) throws ParseError {
+        int end = start + len;
+        int sp1 = in.indexOf(start, end, (byte) ' ');
+        if (sp1 <= start) {
+            throw new ParseError(400, "malformed request line");
+        }
+        int sp2 = in.indexOf(sp1 + 1, end, (byte) ' ');
+        if (sp2 < 0) {
+            throw new ParseError(400, "missing HTTP version (HTTP/0.9 is not supported)");
+        }
+        if (sp2 == sp1 + 1) {
+            throw new ParseError(400, "malformed request line");
+        }
+        method = method(in, start, sp1 - start);
+        if (!isToken(method)) {
+            throw new ParseError(400, "invalid method");
+        }
+        for (int i = sp1 + 1; i < sp2; i++) {
+            int b = in.getByte(i) & 0xff;
+            if (b <= 0x20 || b >= 0x7f) {
+                throw new ParseError(400, "invalid character in request target");
+            }
+        }
+        target = ascii(in, sp1 + 1, sp2 - sp1 - 1);
+        int vlen = end - sp2 - 1;
+        if (vlen != 8
+                || in.getByte(sp2 + 1) != 'H'
+                || in.getByte(sp2 + 2) != 'T'
+                || in.getByte(sp2 + 3) != 'T'
+                || in.getByte(sp2 + 4) != 'P'
+                || in.getByte(sp2 + 5) != '/'
+                || in.getByte(sp2 + 7) != '.'
+                || !Character.isDigit(in.getByte(sp2 + 6))
+                || !Character.isDigit(in.getByte(sp2 + 8))) {
+            throw new ParseError(400, "malformed HTTP version");
+        }
+        byte major = in.getByte(sp2 + 6);
+        byte minor = in.getByte(sp2 + 8);
+        if (major != '1' || (minor != '0' && minor != '1')) {
+            throw new ParseError(505, "unsupported HTTP version " + ascii(in, sp2 + 1, 8));
+        }
+        http10 = minor == '0';
+    }
+
+    private static String method(ByteBuf in, int start, int len) {
+        outer:
+        for (String m : METHODS) {
+            if (m.length() != len) {
+                continue;
+            }
+            for (int i = 0; i < len; i++) {
+                if (in.getByte(start + i) != m.charAt(i)) {
+                    continue outer;
+                }
+            }
+            return m;
+        }
+        return ascii(in, start, len);
+    }
+
+    @Override
+    protected Framing decideFraming(HeaderMap h) throws ParseError {
+        for (int i = 0; i < h.size(); i++) {
+            String n = h.name(i);
+            if (n.indexOf('_') >= 0) {
+                String dashed = n.replace('_', '-');
+                if (dashed.equals("content-length") || dashed.equals("transfer-encoding")) {
+                    throw new ParseError(400, "underscore in framing header name \"" + n + "\"");
+                }
+            }
+        }
+        int hosts = h.count("host");
+        if (hosts > 1) {
+            throw new ParseError(400, "multiple host headers");
+        }
+        if (hosts == 0 && !http10) {
+            throw new ParseError(400, "missing host header");
+        }
+        boolean hasTe = h.contains("transfer-encoding");
+        if (hasTe && http10) {
+            throw new ParseError(400, "transfer-encoding in an HTTP/1.0 request");
+        }
+        if (hasTe && h.contains("content-length")) {
+            throw new ParseError(400, "both content-length and transfer-encoding");
+        }
+        if (chunked(h, 501)) {
+            bodyLength = -1;
+            return Framing.CHUNKED;
+        }
+        long cl = contentLength(h);
+        if (cl > 0) {
+            bodyLength = cl;
+            expectBodyLength(cl);
+            return Framing.CONTENT_LENGTH;
+        }
+        bodyLength = 0;
+        return Framing.NONE;
+    }
+
+    @Override
+    protected void onHeaders(HeaderMap headers) {
+        listener.onRequestHead(new RequestHead(method, target, http10, headers), bodyLength);
+    }
+
+    @Override
+    protected void onBody(ByteBuf data) {
+        listener.onRequestBody(data);
+    }
+
+    @Override
+    protected void onMessageComplete(HeaderMap trailers) {
+        listener.onRequestComplete(trailers);
+    }
+
+    @Override
+    protected void onError(int status, String reason) {
+        listener.onRequestError(status, reason);
+    }
+}

@@ -1,0 +1,389 @@
+package io.weir.kernel.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.util.concurrent.EventExecutor;
+import io.weir.kernel.accesslog.AccessLog;
+import io.weir.kernel.accesslog.AccessLogs;
+import io.weir.kernel.admin.AdminServer;
+import io.weir.kernel.config.ConfigJson;
+import io.weir.kernel.config.ListenerConfig;
+import io.weir.kernel.config.WeirConfig;
+import io.weir.kernel.dispatch.Dispatcher;
+import io.weir.kernel.dispatch.Transport;
+import io.weir.kernel.http.ConnectionDrain;
+import io.weir.kernel.http.HttpListener;
+import io.weir.kernel.http.ListenerRuntime;
+import io.weir.kernel.http.ListenerStats;
+import io.weir.kernel.http.Worker;
+import io.weir.kernel.stats.Stats;
+import io.weir.kernel.upstream.Cluster;
+import io.weir.kernel.upstream.ClusterManager;
+import io.weir.kernel.upstream.ClusterWorker;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Weir: N workers (each a {@link Dispatcher} over one event loop), the listeners (one
+ * socket per worker with {@code SO_REUSEPORT} under epoll; one shared acceptor under NIO), the
+ * cluster manager, the admin listener and the graceful drain. A main loop, apart from the
+ * workers, runs DNS, the admin endpoints and the drain.
+ */
+public final class WeirServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WeirServer.class);
+    /** How long a graceful shutdown waits for in-flight requests before closing them. */
+    static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
+
+    private final WeirConfig config;
+    private final ServerOptions options;
+    private final Transport transport;
+    private final Stats stats;
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private final Map<String, InetSocketAddress> listenerAddresses = new LinkedHashMap<>();
+    private final List<Channel> serverChannels = new ArrayList<>();
+    private final List<AccessLog> accessLogs = new ArrayList<>();
+    private final Map<EventLoop, Worker> workers = new IdentityHashMap<>();
+    private final Map<EventLoop, ConnectionDrain> drains = new IdentityHashMap<>();
+    private EventLoopGroup workerGroup;
+    private EventLoopGroup mainGroup;
+    private ClusterManager clusters;
+    private AdminServer admin;
+    private InetSocketAddress adminAddress;
+    private volatile String state = "PRE_INITIALIZING";
+    private final long startMillis = System.currentTimeMillis();
+
+    public WeirServer(WeirConfig config, ServerOptions options) {
+        this.config = config;
+        this.options = options;
+        this.transport = Transport.select(options.forceNio());
+        this.stats = new Stats(options.concurrency());
+    }
+
+    /** Binds everything; on failure releases what was started and throws a user-facing error. */
+    public void start() throws StartupException {
+        try {
+            doStart();
+        } catch (StartupException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void doStart() throws StartupException {
+        int n = options.concurrency();
+        workerGroup = transport.newGroup(n, "weir-worker");
+        mainGroup = transport.newGroup(1, "weir-main");
+        clusters = new ClusterManager(config.clusters(), stats, mainGroup.next(), transport);
+        clusters.start();
+        int id = 0;
+        for (EventExecutor e : workerGroup) {
+            EventLoop loop = (EventLoop) e;
+            Dispatcher d = new Dispatcher(id++, loop);
+            Map<String, ClusterWorker> cw = new HashMap<>();
+            for (Cluster c : clusters.all()) {
+                cw.put(c.name(), new ClusterWorker(c, d, transport, maxBufferLimit()));
+            }
+            workers.put(loop, new Worker(d, Map.copyOf(cw)));
+            drains.put(loop, new ConnectionDrain());
+        }
+        for (ListenerConfig lc : config.listeners()) {
+            List<AccessLog> logs = new ArrayList<>();
+            for (ListenerConfig.AccessLogConfig al : lc.http().accessLog()) {
+                AccessLog l = AccessLogs.open(al.path(), al.format(), stats);
+                logs.add(l);
+                accessLogs.add(l);
+            }
+            ListenerRuntime lr = new ListenerRuntime(lc, new ListenerStats(stats, lc.name()), logs);
+            bindListener(lc, lr);
+        }
+        admin =
+                new AdminServer(
+                        new Admin(),
+                        mainGroup,
+                        transport.serverChannel(),
+                        socketAddress(config.admin().address().host(), config.admin().address().port()));
+        try {
+            adminAddress = admin.start();
+        } catch (Exception e) {
+            throw new StartupException(
+                    "cannot bind admin listener to " + config.admin().address() + ": " + message(e), e);
+        }
+        registerProcessStats();
+        state = "LIVE";
+        log.info(
+                "weir started version={} transport={} workers={} listeners={}",
+                BuildInfo.version(),
+                transport.name(),
+                n,
+                listenerAddresses.size());
+    }
+
+    private int maxBufferLimit() {
+        int max = 0;
+        for (ListenerConfig lc : config.listeners()) {
+            max = Math.max(max, lc.perConnectionBufferLimitBytes());
+        }
+        return max == 0 ? 1 << 20 : max;
+    }
+
+    private static InetSocketAddress socketAddress(String host, int port) {
+        return new InetSocketAddress(host, port);
+    }
+
+    private void bindListener(ListenerConfig lc, ListenerRuntime lr) throws StartupException {
+        InetSocketAddress want = socketAddress(lc.address().host(), lc.address().port());
+        int limit = lc.perConnectionBufferLimitBytes();
+        HttpListener init = new HttpListener(lr, workers, drains);
+        try {
+            if (transport.isEpoll()) {
+                // one socket per worker, the kernel spreads connections (SO_REUSEPORT)
+                InetSocketAddress bound = null;
+                for (EventExecutor e : workerGroup) {
+                    EventLoop loop = (EventLoop) e;
+                    ServerBootstrap b = bootstrap(loop, loop, init, limit);
+                    b.option(EpollChannelOption.SO_REUSEPORT, true);
+                    Channel ch = b.bind(bound == null ? want : bound).sync().channel();
+                    serverChannels.add(ch);
+                    if (bound == null) {
+                        bound = (InetSocketAddress) ch.localAddress();
+                    }
+                }
+                listenerAddresses.put(lc.name(), bound);
+            } else {
+                ServerBootstrap b = bootstrap(mainGroup, workerGroup, init, limit);
+                Channel ch = b.bind(want).sync().channel();
+                serverChannels.add(ch);
+                listenerAddresses.put(lc.name(), (InetSocketAddress) ch.localAddress());
+            }
+        } catch (Exception e) {
+            throw new StartupException(
+                    "cannot bind listener \"" + lc.name() + "\" to " + lc.address() + ": " + message(e), e);
+        }
+    }
+
+    private ServerBootstrap bootstrap(
+            EventLoopGroup boss, EventLoopGroup child, HttpListener init, int limit) {
+        return new ServerBootstrap()
+                .group(boss, child)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(
+                        ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(Math.max(1, limit / 2), Math.max(2, limit)))
+                .childHandler(init);
+    }
+
+    private static String message(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getMessage() == null) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return m == null ? t.getClass().getSimpleName() : m;
+    }
+
+    private void registerProcessStats() {
+        Runtime rt = Runtime.getRuntime();
+        stats.gaugeFn("weir_server_uptime_seconds", "Seconds since start",
+                () -> (System.currentTimeMillis() - startMillis) / 1000.0);
+        stats.gaugeFn("weir_server_concurrency", "Worker threads", () -> options.concurrency());
+        stats.gaugeFn("weir_server_memory_heap_used_bytes", "JVM heap in use",
+                () -> rt.totalMemory() - rt.freeMemory());
+        stats.gaugeFn("weir_server_live", "1 when serving, 0 while starting or draining",
+                () -> "LIVE".equals(state) ? 1 : 0);
+    }
+
+    public Map<String, InetSocketAddress> listenerAddresses() {
+        return Map.copyOf(listenerAddresses);
+    }
+
+    public InetSocketAddress adminAddress() {
+        return adminAddress;
+    }
+
+    public String transport() {
+        return transport.name();
+    }
+
+    public Stats stats() {
+        return stats;
+    }
+
+    /** Completes when the server has stopped (after a graceful drain or {@link #close()}). */
+    public CompletableFuture<Void> terminated() {
+        return terminated;
+    }
+
+    /**
+     * Graceful shutdown: stop accepting, let in-flight requests finish (responses say {@code
+     * connection: close}), close idle connections, then stop; after {@code timeout} the rest is
+     * closed. Returns at once; {@link #terminated()} completes at the end.
+     */
+    public void shutdownGracefully(Duration timeout) {
+        if (!"DRAINING".equals(state) && mainGroup != null) {
+            state = "DRAINING";
+            log.info("draining: stopped accepting, waiting for in-flight requests");
+            closeListeners();
+            drains.forEach((loop, d) -> loop.execute(d::startDrain));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            mainGroup.next().schedule(() -> awaitDrained(deadline), 20, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void awaitDrained(long deadline) {
+        int open = 0;
+        for (ConnectionDrain d : drains.values()) {
+            open += d.open();
+        }
+        if (open == 0 || System.nanoTime() >= deadline) {
+            if (open > 0) {
+                log.warn("drain timed out, closing connections open={}", open);
+                drains.forEach((loop, d) -> loop.execute(d::closeAll));
+            }
+            // let the admin answer the request that asked for this, then stop
+            new Thread(this::close, "weir-shutdown").start();
+            return;
+        }
+        mainGroup.next().schedule(() -> awaitDrained(deadline), 20, TimeUnit.MILLISECONDS);
+    }
+
+    private void closeListeners() {
+        for (Channel ch : serverChannels) {
+            ch.close();
+        }
+        serverChannels.clear();
+    }
+
+    /** Stops everything now (in-flight requests are cut). */
+    @Override
+    public synchronized void close() {
+        if (terminated.isDone()) {
+            return;
+        }
+        state = "DRAINING";
+        closeListeners();
+        if (admin != null) {
+            admin.close();
+        }
+        if (clusters != null) {
+            clusters.close();
+        }
+        if (workerGroup != null) {
+            workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (mainGroup != null) {
+            mainGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        for (AccessLog l : accessLogs) {
+            l.close();
+        }
+        terminated.complete(null);
+    }
+
+    /** The admin endpoints' view of this server (called on the main loop). */
+    private final class Admin implements io.weir.kernel.admin.AdminContext {
+        @Override
+        public boolean live() {
+            return "LIVE".equals(state) && clusters.initialized();
+        }
+
+        @Override
+        public String state() {
+            return "LIVE".equals(state) && !clusters.initialized() ? "PRE_INITIALIZING" : state;
+        }
+
+        @Override
+        public Stats stats() {
+            return stats;
+        }
+
+        @Override
+        public String configDumpJson() {
+            return ConfigJson.toJson(config);
+        }
+
+        @Override
+        public String clustersText() {
+            StringBuilder sb = new StringBuilder();
+            for (Cluster c : clusters.all()) {
+                sb.append(c.name()).append("::lb_policy::")
+                        .append(c.config.lbPolicy().name().toLowerCase(java.util.Locale.ROOT))
+                        .append('\n');
+                sb.append(c.name()).append("::connect_timeout::")
+                        .append(c.config.connectTimeout().toMillis()).append("ms\n");
+                for (InetSocketAddress h : c.hosts()) {
+                    String host = h.getAddress() != null ? h.getAddress().getHostAddress() : h.getHostString();
+                    sb.append(c.name()).append("::").append(host).append(':').append(h.getPort())
+                            .append("::health_flags::healthy\n");
+                }
+                sb.append(c.name()).append("::upstream_rq_total::").append(c.stats.rqTotal.value()).append('\n');
+                sb.append(c.name()).append("::upstream_cx_active::").append(c.stats.cxActive.value()).append('\n');
+            }
+            return sb.toString();
+        }
+
+        @Override
+        public String listenersText() {
+            StringBuilder sb = new StringBuilder();
+            listenerAddresses.forEach(
+                    (name, a) ->
+                            sb.append(name).append("::").append(a.getAddress().getHostAddress())
+                                    .append(':').append(a.getPort()).append('\n'));
+            return sb.toString();
+        }
+
+        @Override
+        public String serverInfoJson() {
+            long uptime = (System.currentTimeMillis() - startMillis) / 1000;
+            return "{\n  \"version\": \"" + BuildInfo.version() + "\",\n  \"state\": \"" + state()
+                    + "\",\n  \"uptime_seconds\": " + uptime + ",\n  \"concurrency\": "
+                    + options.concurrency() + ",\n  \"transport\": \"" + transport.name()
+                    + "\",\n  \"java\": \"" + System.getProperty("java.version") + "\"\n}\n";
+        }
+
+        @Override
+        public void quitQuitQuit() {
+            shutdownGracefully(DRAIN_TIMEOUT);
+        }
+
+        @Override
+        public void drainListeners(boolean graceful) {
+            if (graceful) {
+                state = "DRAINING";
+                drains.forEach((loop, d) -> loop.execute(d::startDrain));
+            }
+            closeListeners();
+        }
+
+        @Override
+        public void reopenLogs() {
+            for (AccessLog l : accessLogs) {
+                l.reopen();
+            }
+        }
+
+        @Override
+        public void setLogLevel(String level) {
+            throw new IllegalArgumentException(
+                    "changing the log level at run time is not supported by the bundled logger;"
+                            + " start with -Dorg.slf4j.simpleLogger.defaultLogLevel=" + level);
+        }
+    }
+}
