@@ -13,8 +13,8 @@ public interface AccessLog {
     void log(AccessLogEntry e);
 
     /**
-     * Closes and reopens the file, for log rotation: entries logged after this call go to the
-     * file now at the path. A no-op for {@code /dev/stdout}.
+     * Closes and reopens the file, for log rotation: entries logged after this call go to the file
+     * now at the path. A no-op for {@code /dev/stdout}.
      */
     void reopen();
 

@@ -1,13 +1,12 @@
 package io.weir.kernel.accesslog;
 
 /**
- * What is logged for one finished request. Built by the worker at the end of the stream and
- * handed to {@link AccessLog#log}; immutable, so the writer thread may read it later.
+ * What is logged for one finished request. Built by the worker at the end of the stream and handed
+ * to {@link AccessLog#log}; immutable, so the writer thread may read it later.
  *
- * <p>Strings may be {@code null} (not known: no response, no upstream, header absent): they
- * render as {@code -} in the text format and as {@code null} in JSON. {@code responseCode} is
- * {@code 0} when no response was sent; {@code upstreamServiceTimeMs} is {@code -1} when no
- * upstream answered.
+ * <p>Strings may be {@code null} (not known: no response, no upstream, header absent): they render
+ * as {@code -} in the text format and as {@code null} in JSON. {@code responseCode} is {@code 0}
+ * when no response was sent; {@code upstreamServiceTimeMs} is {@code -1} when no upstream answered.
  *
  * @param startEpochMillis when the first byte of the request arrived, epoch milliseconds
  * @param method request method

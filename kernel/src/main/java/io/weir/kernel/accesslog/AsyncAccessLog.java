@@ -16,9 +16,9 @@ import org.slf4j.LoggerFactory;
  * An {@link AccessLog} with a bounded lock-free queue in front of one daemon writer thread.
  *
  * <p>The writer formats entries into a batch of whole lines and writes the batch when it reaches
- * {@value #FLUSH_CHARS} characters or when the queue drains, then parks until a producer wakes
- * it. A {@link #reopen} is a marker in the queue, so it takes effect exactly between the entries
- * logged before and after it.
+ * {@value #FLUSH_CHARS} characters or when the queue drains, then parks until a producer wakes it.
+ * A {@link #reopen} is a marker in the queue, so it takes effect exactly between the entries logged
+ * before and after it.
  */
 final class AsyncAccessLog implements AccessLog {
     private static final Logger log = LoggerFactory.getLogger(AsyncAccessLog.class);

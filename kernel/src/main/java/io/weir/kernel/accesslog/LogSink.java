@@ -18,8 +18,8 @@ interface LogSink {
     void close() throws IOException;
 
     /**
-     * A file opened in append mode ({@code O_APPEND}): each batch is one {@code write}, so lines
-     * of two logs sharing a file do not interleave within a line.
+     * A file opened in append mode ({@code O_APPEND}): each batch is one {@code write}, so lines of
+     * two logs sharing a file do not interleave within a line.
      */
     final class FileSink implements LogSink {
         private final String path;

@@ -5,8 +5,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * A bounded, lock-free, multi-producer single-consumer array queue (the JCTools {@code
- * MpscArrayQueue} algorithm): producers claim an index with one CAS and publish the element with
- * a release store; the single consumer reads the slot, clears it and advances its index.
+ * MpscArrayQueue} algorithm): producers claim an index with one CAS and publish the element with a
+ * release store; the single consumer reads the slot, clears it and advances its index.
  *
  * <p>Threading: {@link #offer} from any thread; {@link #poll} only from the one consumer thread.
  */
@@ -16,6 +16,7 @@ final class MpscQueue<E> {
     private final int capacity;
     private final AtomicLong producerIndex = new AtomicLong();
     private volatile long consumerIndex;
+
     /** Producers' cached limit: producerIndex below it needs no look at consumerIndex. */
     private volatile long producerLimit;
 

@@ -1,8 +1,8 @@
 package io.weir.kernel.accesslog;
 
 /**
- * Why a response is not a plain upstream response: Envoy's {@code %RESPONSE_FLAGS%} short codes.
- * A stream's flags are an {@code int} of {@link #bit()}s.
+ * Why a response is not a plain upstream response: Envoy's {@code %RESPONSE_FLAGS%} short codes. A
+ * stream's flags are an {@code int} of {@link #bit()}s.
  */
 public enum ResponseFlag {
     /** No healthy upstream host in the cluster. */

@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Routes one aggregated request to an endpoint and writes its reply. Shared by every admin
- * connection; runs on the admin event loop. Never lets an exception out: a failing endpoint
- * answers 500 and logs a warning.
+ * connection; runs on the admin event loop. Never lets an exception out: a failing endpoint answers
+ * 500 and logs a warning.
  */
 @Sharable
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -41,7 +41,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** What an endpoint answers; {@code after} runs once the response is written. */
     record Reply(
-            HttpResponseStatus status, String contentType, String body, String allow, Runnable after) {
+            HttpResponseStatus status,
+            String contentType,
+            String body,
+            String allow,
+            Runnable after) {
         static Reply of(HttpResponseStatus status, String contentType, String body) {
             return new Reply(status, contentType, body, null, null);
         }
@@ -66,10 +70,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         this.ctx = ctx;
         get("/", "this list", q -> Reply.text(HttpResponseStatus.OK, index()));
         get("/ready", "200 LIVE when serving, else 503 and the state", q -> ready());
-        get(
-                "/stats",
-                "all stats, one line each (?format=prometheus, ?filter=REGEX)",
-                this::stats);
+        get("/stats", "all stats, one line each (?format=prometheus, ?filter=REGEX)", this::stats);
         get(
                 "/stats/prometheus",
                 "all stats in Prometheus text format 0.0.4",
@@ -165,8 +166,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             p = Pattern.compile(filter);
         } catch (PatternSyntaxException e) {
             return Reply.text(
-                    HttpResponseStatus.BAD_REQUEST,
-                    "invalid filter: " + e.getDescription() + "\n");
+                    HttpResponseStatus.BAD_REQUEST, "invalid filter: " + e.getDescription() + "\n");
         }
         StringBuilder sb = new StringBuilder();
         for (String line : text.split("\n")) {
@@ -191,8 +191,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private Reply logging(QueryStringDecoder q) {
         String level = param(q, "level");
         if (level == null || level.isEmpty()) {
-            return Reply.text(
-                    HttpResponseStatus.BAD_REQUEST, "missing query parameter: level\n");
+            return Reply.text(HttpResponseStatus.BAD_REQUEST, "missing query parameter: level\n");
         }
         try {
             ctx.setLogLevel(level);
@@ -237,18 +236,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return new Reply(
                     HttpResponseStatus.METHOD_NOT_ALLOWED,
                     TEXT,
-                    "method "
-                            + m
-                            + " not allowed on "
-                            + path
-                            + ", use "
-                            + ep.method()
-                            + "\n",
+                    "method " + m + " not allowed on " + path + ", use " + ep.method() + "\n",
                     ep.method().name(),
                     null);
         }
         if (ep.method().equals(HttpMethod.POST)) {
-            log.info("admin request method=POST path={} remote={}", path, ch.channel().remoteAddress());
+            log.info(
+                    "admin request method=POST path={} remote={}",
+                    path,
+                    ch.channel().remoteAddress());
         }
         try {
             Reply r = ep.fn().apply(q);

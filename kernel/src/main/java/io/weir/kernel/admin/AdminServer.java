@@ -20,11 +20,12 @@ import org.slf4j.LoggerFactory;
  * The admin HTTP/1.1 server. See {@code docs/admin.md} for the endpoints.
  *
  * <p>Runs on {@code group}, which it does not own (closing the server leaves the group running).
- * {@link #start} and {@link #close} are called from outside the group (main thread); {@link
- * #close} called from inside it does not wait.
+ * {@link #start} and {@link #close} are called from outside the group (main thread); {@link #close}
+ * called from inside it does not wait.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+
     /** Largest request (headers and body) the admin accepts. */
     public static final int MAX_REQUEST_BYTES = 64 * 1024;
 

@@ -53,7 +53,8 @@ public record ListenerConfig(
 
     /**
      * An HTTP filter entry: {@code {name, config}}. {@code config} is the raw YAML value (maps,
-     * lists, strings, numbers, booleans) bound later by the filter's factory.
+     * lists, strings, numbers, booleans) bound later by the filter's factory. As loaded it is
+     * unmodifiable, keeps the file's key order, and is an empty map when absent.
      */
     public record FilterConfig(String name, Object config) {}
 

@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
  * with its path ({@code listeners[0].http.filters[2].name}) and its position in the file.
  *
  * <p>Binding code reads typed values from nodes. A value that is absent or of the wrong shape never
- * throws: the problem is recorded in the shared {@link ConfigErrors} as {@code path: message} and the
- * reader returns a default (null, an empty list, the given default), so binding carries on and
+ * throws: the problem is recorded in the shared {@link ConfigErrors} as {@code path: message} and
+ * the reader returns a default (null, an empty list, the given default), so binding carries on and
  * every error of a file is reported at once. Not thread-safe; one tree per load.
  */
 final class Node {
@@ -53,11 +53,6 @@ final class Node {
     /** The map key this node was read under, or null for list elements and the root. */
     String key() {
         return key;
-    }
-
-    /** The raw YAML value, null when absent or written as null. */
-    Object raw() {
-        return value;
     }
 
     boolean isPresent() {

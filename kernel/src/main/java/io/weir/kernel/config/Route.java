@@ -55,6 +55,9 @@ public record Route(
      * {@code timeout} defaults to 15s, {@code 0s} disables it; it runs from the end of the
      * downstream request to the end of the upstream response. {@code weighted_clusters} is a list
      * of {@code {name, weight}} with weights &gt; 0.
+     *
+     * <p>As loaded: exactly one of {@code cluster} (else null) and {@code weightedClusters} (else
+     * empty) is set; {@code prefixRewrite} and {@code hostRewrite} are null when absent.
      */
     public record Forward(
             String cluster,
@@ -70,6 +73,8 @@ public record Route(
     /**
      * YAML {@code redirect: {scheme_redirect, host_redirect, port_redirect, path_redirect,
      * prefix_rewrite, response_code (301 | 302 | 303 | 307 | 308, default 301), strip_query}}.
+     * Absent strings are null and an absent {@code port_redirect} is 0, meaning "keep the
+     * request's".
      */
     public record Redirect(
             String schemeRedirect,
@@ -81,6 +86,6 @@ public record Route(
             boolean stripQuery)
             implements Action {}
 
-    /** YAML {@code direct_response: {status, body}}; body optional. */
+    /** YAML {@code direct_response: {status, body}}; body optional, {@code ""} when absent. */
     public record DirectResponse(int status, String body) implements Action {}
 }

@@ -66,7 +66,9 @@ final class WeirBinder {
         }
         AdminConfig admin = admin(s.get("admin"));
         Unique addresses = new Unique("address");
-        addresses.add(key(admin.address()), admin.address().toString(), "admin.address", null);
+        if (admin.address().port() != 0) {
+            addresses.add(key(admin.address()), admin.address().toString(), "admin.address", null);
+        }
 
         List<ListenerConfig> listeners = new ArrayList<>();
         Unique listenerNames = new Unique("listener name");

@@ -39,6 +39,8 @@ final class HttpConnectionManager extends ChannelInboundHandlerAdapter
     boolean closeAfterResponse;
     private boolean pausedForUpstream;
     private boolean pausedForPipeline;
+    /** Inside {@code parser.parse(cumulation)}: the cumulation must not be released yet. */
+    private boolean parsing;
 
     private long headerDeadline;
     private long idleSince;
@@ -108,9 +110,8 @@ final class HttpConnectionManager extends ChannelInboundHandlerAdapter
         drain.unregister(this);
         if (stream != null) {
             lr.stats.cxDestroyRemoteActiveRq.inc(slot());
-            ActiveStream s = stream;
-            stream = null;
-            s.onDownstreamReset(ResponseFlag.DC.bit());
+            // the stream ends through streamDone, which clears it and the active-request gauge
+            stream.onDownstreamReset(ResponseFlag.DC.bit());
         }
     }
 
@@ -145,7 +146,15 @@ final class HttpConnectionManager extends ChannelInboundHandlerAdapter
                 arm(headerDeadline);
             }
             int before = cumulation.readableBytes();
-            parser.parse(cumulation);
+            parsing = true;
+            try {
+                parser.parse(cumulation);
+            } finally {
+                parsing = false;
+            }
+            if (closed) {
+                break; // a callback ended the connection; the rest is never read
+            }
             if (cumulation.readableBytes() == before && !parser.isDone()) {
                 break; // needs more bytes
             }
@@ -153,13 +162,14 @@ final class HttpConnectionManager extends ChannelInboundHandlerAdapter
                 break;
             }
         }
-        if (cumulation != null && !cumulation.isReadable()) {
+        if (cumulation != null && (closed || !cumulation.isReadable())) {
             releaseCumulation();
         }
     }
 
+    /** Releases the unparsed bytes, unless the parser is reading them (process() does it then). */
     private void releaseCumulation() {
-        if (cumulation != null) {
+        if (cumulation != null && !parsing) {
             cumulation.release();
             cumulation = null;
         }

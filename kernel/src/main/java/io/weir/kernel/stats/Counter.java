@@ -5,9 +5,9 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * A monotonically increasing count.
  *
- * <p>Threading: worker {@code w} calls {@link #inc}/{@link #add} only with slot {@code w}, from
- * its own thread; any other thread uses {@link Stats#otherSlot()}. {@link #value()} may be called
- * from any thread and sums the slots (it may miss increments racing with it).
+ * <p>Threading: worker {@code w} calls {@link #inc}/{@link #add} only with slot {@code w}, from its
+ * own thread; any other thread uses {@link Stats#otherSlot()}. {@link #value()} may be called from
+ * any thread and sums the slots (it may miss increments racing with it).
  */
 public final class Counter {
     private final int workers;

@@ -4,11 +4,11 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A value that goes up and down, kept as the sum of per-slot deltas: a worker adds one when a
- * connection opens and subtracts one when it closes. A single slot may go negative (a
- * connection counted up on one thread and down on another); the sum is what counts.
+ * connection opens and subtracts one when it closes. A single slot may go negative (a connection
+ * counted up on one thread and down on another); the sum is what counts.
  *
- * <p>Threading: as {@link Counter}. There is no {@code set}: a value computed elsewhere is a
- * {@link Stats#gaugeFn}.
+ * <p>Threading: as {@link Counter}. There is no {@code set}: a value computed elsewhere is a {@link
+ * Stats#gaugeFn}.
  */
 public final class Gauge {
     private final int workers;

@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.DoubleAdder;
 
 /**
  * A distribution in fixed buckets, Prometheus style: bucket {@code i} counts values {@code <=
- * upperBounds[i]} and above the previous bound; a last, implicit bucket counts everything above
- * the highest bound ({@code +Inf}).
+ * upperBounds[i]} and above the previous bound; a last, implicit bucket counts everything above the
+ * highest bound ({@code +Inf}).
  *
  * <p>Threading: as {@link Counter}. Each worker's slot holds its bucket counts and its sum (a
  * {@code double} kept as raw long bits), written only by that worker.
@@ -102,8 +102,8 @@ public final class Histogram {
     /**
      * Estimates the {@code q} quantile (0..1) from the buckets, as Prometheus' {@code
      * histogram_quantile}: linear interpolation inside the bucket holding the rank, the first
-     * bucket starting at 0, and the highest finite bound when the rank falls in {@code +Inf}.
-     * NaN when nothing was recorded.
+     * bucket starting at 0, and the highest finite bound when the rank falls in {@code +Inf}. NaN
+     * when nothing was recorded.
      */
     public double quantile(double q) {
         return quantile(q, cumulativeCounts());

@@ -9,8 +9,8 @@ import java.lang.invoke.VarHandle;
  * <p>Slot {@code s} of a metric starts at {@code (s + 1) * stride}: one stride of padding before
  * the first slot keeps it off the array header and its neighbours, and a stride of at least 16
  * longs (128 bytes) keeps two workers off the same pair of cache lines (adjacent-line prefetch).
- * Each slot is written only by its owner with an opaque store; readers sum with opaque loads,
- * which never tear a {@code long}.
+ * Each slot is written only by its owner with an opaque store; readers sum with opaque loads, which
+ * never tear a {@code long}.
  */
 final class Slots {
     static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);

@@ -1,6 +1,7 @@
 package io.weir.kernel.stats;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -14,13 +15,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The registry of every metric of one server, and its renderings for {@code /stats}.
  *
- * <p>Metrics are grouped in families by name; a family has one type and one help text (the
- * first registered), and one series per distinct set of labels. Registering the same name and
- * labels again returns the same instance; registering a name with another type throws.
+ * <p>Metrics are grouped in families by name; a family has one type and one help text (the first
+ * registered), and one series per distinct set of labels. Registering the same name and labels
+ * again returns the same instance; registering a name with another type throws.
  *
- * <p>Threading: registration and rendering are thread-safe (registration is meant for config
- * time, not per request). Updates go through the metric with the caller's slot: worker {@code w}
- * uses slot {@code w}, any other thread {@link #otherSlot()}.
+ * <p>Threading: registration and rendering are thread-safe (registration is meant for config time,
+ * not per request). Updates go through the metric with the caller's slot: worker {@code w} uses
+ * slot {@code w}, any other thread {@link #otherSlot()}.
  */
 public final class Stats {
     private static final Logger log = LoggerFactory.getLogger(Stats.class);
@@ -28,8 +29,8 @@ public final class Stats {
 
     /** Envoy's default histogram buckets, in milliseconds. Copied by every histogram using it. */
     public static final double[] DEFAULT_MS_BUCKETS = {
-        0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000,
-        600000, 1800000, 3600000
+        0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000,
+        1800000, 3600000
     };
 
     enum Type {
@@ -125,7 +126,7 @@ public final class Stats {
                                 labels.key(),
                                 k -> new Series(labels, new Histogram(workers, upperBounds)));
         Histogram h = (Histogram) s.metric();
-        if (!java.util.Arrays.equals(h.boundsRef(), upperBounds)) {
+        if (!Arrays.equals(h.boundsRef(), upperBounds)) {
             throw new IllegalArgumentException(
                     name + labels + " is already registered with other bucket bounds");
         }
@@ -137,7 +138,8 @@ public final class Stats {
      * rendering the stats and must be cheap and thread-safe; registering the same series again
      * replaces the function. A function that throws renders as NaN.
      */
-    public void gaugeFn(String name, String help, DoubleSupplier fn, String... labelNameValuePairs) {
+    public void gaugeFn(
+            String name, String help, DoubleSupplier fn, String... labelNameValuePairs) {
         if (fn == null) {
             throw new IllegalArgumentException(name + ": null function");
         }
@@ -160,8 +162,7 @@ public final class Stats {
             throw new IllegalArgumentException("invalid metric name " + name);
         }
         Family f =
-                families.computeIfAbsent(
-                        name, n -> new Family(n, help == null ? "" : help, type));
+                families.computeIfAbsent(name, n -> new Family(n, help == null ? "" : help, type));
         if (f.type != type) {
             throw new IllegalArgumentException(
                     name
@@ -281,7 +282,8 @@ public final class Stats {
         try {
             return formatNumber(fn.getAsDouble());
         } catch (RuntimeException e) {
-            log.warn("computed gauge failed metric={}{} error={}", f.name, s.labels(), e.toString());
+            log.warn(
+                    "computed gauge failed metric={}{} error={}", f.name, s.labels(), e.toString());
             return "NaN";
         }
     }
@@ -318,7 +320,10 @@ public final class Stats {
         }
     }
 
-    /** Integers without a fraction ({@code 1}, not {@code 1.0}); {@code +Inf}, {@code -Inf}, {@code NaN}. */
+    /**
+     * Integers without a fraction ({@code 1}, not {@code 1.0}); {@code +Inf}, {@code -Inf}, {@code
+     * NaN}.
+     */
     static String formatNumber(double d) {
         if (Double.isNaN(d)) {
             return "NaN";

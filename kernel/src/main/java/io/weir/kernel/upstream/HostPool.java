@@ -19,6 +19,7 @@ final class HostPool {
     private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
     private int open; // connected or connecting
+    private int connecting;
     int activeRequests;
     boolean removed;
     private boolean sweepScheduled;
@@ -106,6 +107,7 @@ final class HostPool {
 
     private void connect() {
         open++;
+        connecting++;
         UpstreamConnection conn = new UpstreamConnection(this);
         Bootstrap b = owner.bootstrap.clone().handler(conn);
         stats().cxTotal.inc(slot());
@@ -113,6 +115,7 @@ final class HostPool {
         conn.setChannel(f.channel());
         f.addListener(
                 (ChannelFuture cf) -> {
+                    connecting--;
                     if (cf.isSuccess()) {
                         stats().cxActive.add(slot(), 1);
                         serveNext(conn);
@@ -129,13 +132,24 @@ final class HostPool {
                 });
     }
 
+    /**
+     * A connect failed: fail the waiters that no connection still being opened will serve (Envoy
+     * fails pending requests with the connection that was opened for them).
+     */
     private void failOneWaiter(UpstreamStream.PoolFailure why, String detail) {
+        int live = 0;
+        for (Waiter w : waiting) {
+            if (!w.done) {
+                live++;
+            }
+        }
         Waiter w;
-        while ((w = waiting.pollFirst()) != null) {
+        while (live > connecting && (w = waiting.pollFirst()) != null) {
             if (!w.done) {
                 w.done = true;
+                activeRequests--;
+                live--;
                 w.stream.onPoolFailure(why, detail);
-                return;
             }
         }
     }

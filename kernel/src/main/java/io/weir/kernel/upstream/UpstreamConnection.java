@@ -220,14 +220,17 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter
     public void onResponseComplete(HeaderMap trailers) {
         UpstreamStream s = detach();
         served++;
-        boolean reuse = keepAlive && requestComplete && !closed;
-        if (s != null) {
-            s.onResponseComplete(trailers);
-        }
-        if (reuse && cumulation == null) {
+        // called while the cumulation is being parsed: bytes left in it follow the response
+        boolean unsolicited = cumulation != null && cumulation.isReadable();
+        // back to the pool before the stream finishes, so that its next (pipelined) request
+        // can have this connection instead of opening another
+        if (keepAlive && requestComplete && !closed && !unsolicited) {
             pool.release(this);
         } else {
             close();
+        }
+        if (s != null) {
+            s.onResponseComplete(trailers);
         }
     }
 

@@ -88,8 +88,25 @@ class AccessLogFormatterTest {
         AccessLogEntry e = full();
         e =
                 new AccessLogEntry(
-                        e.startEpochMillis(), e.method(), "/a\nb", e.protocol(), 200, 0, 0, 0, 0,
-                        -1, null, "ua\r\t\u0001", null, null, null, null, null, null, null);
+                        e.startEpochMillis(),
+                        e.method(),
+                        "/a\nb",
+                        e.protocol(),
+                        200,
+                        0,
+                        0,
+                        0,
+                        0,
+                        -1,
+                        null,
+                        "ua\r\t\u0001",
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null);
         assertThat(text(e))
                 .isEqualTo(
                         "[2016-04-15T20:17:00.310Z] \"POST /a\\x0ab HTTP/1.1\" 200 - 0 0 0 - \"-\""

@@ -33,8 +33,24 @@ class AsyncAccessLogTest {
 
     static AccessLogEntry entry(String path) {
         return new AccessLogEntry(
-                AccessLogFormatterTest.START, "GET", path, "HTTP/1.1", 200, 0, 0, 2, 1, 1, null,
-                "curl/8", "id-1", "example.com", "127.0.0.1:8080", "r", "c", "127.0.0.1:5000",
+                AccessLogFormatterTest.START,
+                "GET",
+                path,
+                "HTTP/1.1",
+                200,
+                0,
+                0,
+                2,
+                1,
+                1,
+                null,
+                "curl/8",
+                "id-1",
+                "example.com",
+                "127.0.0.1:8080",
+                "r",
+                "c",
+                "127.0.0.1:5000",
                 "via_upstream");
     }
 

@@ -160,8 +160,7 @@ class AdminServerIntegrationTest {
     }
 
     private HttpResponse<String> send(String method, String pathAndQuery) throws Exception {
-        URI uri =
-                URI.create("http://127.0.0.1:" + address.getPort() + pathAndQuery);
+        URI uri = URI.create("http://127.0.0.1:" + address.getPort() + pathAndQuery);
         HttpRequest req =
                 HttpRequest.newBuilder(uri)
                         .timeout(Duration.ofSeconds(10))
@@ -438,8 +437,7 @@ class AdminServerIntegrationTest {
         admin.close();
         admin.close(); // idempotent
         try (Socket s = new Socket()) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(
-                            () -> s.connect(address, 2000))
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.connect(address, 2000))
                     .isInstanceOf(IOException.class);
         }
     }

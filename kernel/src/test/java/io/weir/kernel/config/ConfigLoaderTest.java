@@ -298,6 +298,7 @@ class ConfigLoaderTest {
                 .containsExactly(ROUTE_PATH + ".match: expected a mapping (was a string)");
     }
 
+    @Test
     void lbPolicyMustBeKnown() throws Exception {
         assertThat(errors(CONTRACT.replace("lb_policy: round_robin", "lb_policy: fastest")))
                 .containsExactly(

@@ -256,8 +256,6 @@ class RouteBinderTest {
                                 + " HOST:PORT)");
     }
 
-    @Test
-
     // ---- header mutations
 
     @Test

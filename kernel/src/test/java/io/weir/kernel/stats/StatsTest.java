@@ -12,7 +12,8 @@ class StatsTest {
     @Test
     void sameNameAndLabelsReturnTheSameInstanceWhateverTheLabelOrder() {
         Counter a = stats.counter("weir_rq_xx", "h", "listener", "in", "code_class", "2xx");
-        Counter b = stats.counter("weir_rq_xx", "other help", "code_class", "2xx", "listener", "in");
+        Counter b =
+                stats.counter("weir_rq_xx", "other help", "code_class", "2xx", "listener", "in");
         Counter c = stats.counter("weir_rq_xx", "h", "listener", "in", "code_class", "5xx");
         assertThat(b).isSameAs(a);
         assertThat(c).isNotSameAs(a);
@@ -63,7 +64,8 @@ class StatsTest {
     @Test
     void rendersPrometheusTextFormat() {
         Counter in = stats.counter("weir_http_downstream_rq_total", "Requests.", "listener", "in");
-        Counter adm = stats.counter("weir_http_downstream_rq_total", "Requests.", "listener", "adm");
+        Counter adm =
+                stats.counter("weir_http_downstream_rq_total", "Requests.", "listener", "adm");
         Gauge active =
                 stats.gauge("weir_cluster_upstream_cx_active", "Open connections.", "cluster", "b");
         Histogram h =
@@ -163,8 +165,8 @@ class StatsTest {
     void defaultBucketsAreEnvoys() {
         assertThat(Stats.DEFAULT_MS_BUCKETS)
                 .containsExactly(
-                        0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000,
-                        60000, 300000, 600000, 1800000, 3600000);
+                        0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000,
+                        300000, 600000, 1800000, 3600000);
         assertThat(Stats.formatNumber(1e20)).isEqualTo("1.0E20");
         assertThat(Stats.formatNumber(Double.NEGATIVE_INFINITY)).isEqualTo("-Inf");
     }
