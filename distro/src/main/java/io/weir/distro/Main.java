@@ -14,6 +14,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -122,6 +123,8 @@ public final class Main {
     /** Loads and checks the config, or prints why not and returns null. */
     private static WeirConfig load(Path file, PrintStream err) {
         try {
+            // No HTTP filters exist yet; the first one replaces Set.of() with the names that
+            // ServiceLoader finds (see CONTRIBUTING.md, "Adding a filter").
             return ConfigLoader.load(file, Set.of());
         } catch (ConfigException e) {
             err.println("weir: invalid config " + file + ":");
@@ -315,7 +318,12 @@ public final class Main {
                         if (value.isEmpty()) {
                             throw new UsageException(option + " needs a file name", false);
                         }
-                        c.config = Path.of(value);
+                        try {
+                            c.config = Path.of(value);
+                        } catch (InvalidPathException e) {
+                            throw new UsageException(
+                                    "invalid file name \"" + value + "\": " + e.getReason(), false);
+                        }
                     }
                     case "--concurrency" -> {
                         if (!isRun) {

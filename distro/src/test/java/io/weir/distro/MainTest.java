@@ -223,6 +223,8 @@ class MainTest {
                 .startsWith("weir: option --nio does not apply to \"validate\"");
         assertThat(run("validate", "a.yaml").err)
                 .startsWith("weir: unexpected argument \"a.yaml\"");
+        assertThat(run("validate", "-c", "a\0b").err)
+                .startsWith("weir: invalid file name \"a\0b\": ");
         assertThat(run("version", "extra").code).isEqualTo(2);
         assertThat(run("run", "--nio=yes").code).isEqualTo(2);
     }

@@ -243,7 +243,14 @@ final class HttpConnectionManager extends ChannelInboundHandlerAdapter
             pausedForUpstream = false;
             updateAutoRead();
         }
-        process();
+        if (!parsing) {
+            process();
+        } else if (cumulation != null && cumulation.isReadable()) {
+            // a local reply from inside the parser: the running parse() goes on with the next
+            // request (never re-entrantly), which gets its header deadline here
+            headerDeadline = System.nanoTime() + lr.http.requestHeadersTimeout().toNanos();
+            arm(headerDeadline);
+        }
     }
 
     /** Back-pressure from the upstream side: stop or resume reading this client. */

@@ -397,18 +397,48 @@ public abstract class Http1Parser {
         return len;
     }
 
-    /** Whether the Transfer-Encoding field set is exactly {@code chunked}; errors otherwise. */
-    protected static boolean chunked(HeaderMap h, int unsupportedStatus) throws ParseError {
+    /**
+     * Whether the Transfer-Encoding field set is exactly {@code chunked}; errors otherwise: {@code
+     * malformedStatus} when it is not a list of transfer-codings, {@code unsupportedStatus} when it
+     * is a valid list other than {@code chunked}.
+     */
+    protected static boolean chunked(HeaderMap h, int malformedStatus, int unsupportedStatus)
+            throws ParseError {
         int n = h.count("transfer-encoding");
         if (n == 0) {
             return false;
         }
         if (n > 1) {
-            throw new ParseError(400, "multiple transfer-encoding headers");
+            throw new ParseError(malformedStatus, "multiple transfer-encoding headers");
         }
         String v = h.get("transfer-encoding").trim();
+        if (!isCodingList(v)) {
+            throw new ParseError(malformedStatus, "malformed transfer-encoding \"" + v + "\"");
+        }
         if (!v.equalsIgnoreCase("chunked")) {
             throw new ParseError(unsupportedStatus, "unsupported transfer-encoding \"" + v + "\"");
+        }
+        return true;
+    }
+
+    /**
+     * Whether {@code v} is a non-empty list of transfer-codings (RFC 9112 7): each element a token,
+     * optionally followed by OWS {@code ;} and parameters; no empty elements.
+     */
+    private static boolean isCodingList(String v) {
+        for (String element : v.split(",", -1)) {
+            String e = element.strip();
+            int i = 0;
+            while (i < e.length() && e.charAt(i) < 256 && TCHAR[e.charAt(i)]) {
+                i++;
+            }
+            if (i == 0) {
+                return false;
+            }
+            String rest = e.substring(i).strip();
+            if (!rest.isEmpty() && rest.charAt(0) != ';') {
+                return false;
+            }
         }
         return true;
     }

@@ -131,7 +131,7 @@ public final class RequestParser extends Http1Parser {
         if (hasTe && h.contains("content-length")) {
             throw new ParseError(400, "both content-length and transfer-encoding");
         }
-        if (chunked(h, 501)) {
+        if (chunked(h, 400, 501)) {
             bodyLength = -1;
             return Framing.CHUNKED;
         }

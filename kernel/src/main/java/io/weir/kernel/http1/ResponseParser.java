@@ -56,6 +56,7 @@ public final class ResponseParser extends Http1Parser {
                 || in.getByte(start + 4) != '/'
                 || in.getByte(start + 5) != '1'
                 || in.getByte(start + 6) != '.'
+                || !Character.isDigit(in.getByte(start + 7))
                 || in.getByte(start + 8) != ' ') {
             throw new ParseError(502, "malformed status line");
         }
@@ -97,7 +98,7 @@ public final class ResponseParser extends Http1Parser {
             contentLength = headRequest ? Math.max(0, contentLength(h)) : 0;
             return Framing.NONE;
         }
-        if (chunked(h, 502)) {
+        if (chunked(h, 502, 502)) {
             return Framing.CHUNKED;
         }
         long cl = contentLength(h);

@@ -151,7 +151,14 @@ public final class WeirServer implements AutoCloseable {
         HttpListener init = new HttpListener(lr, workers, drains);
         try {
             if (transport.isEpoll()) {
-                // one socket per worker, the kernel spreads connections (SO_REUSEPORT)
+                // one socket per worker, the kernel spreads connections (SO_REUSEPORT); first make
+                // sure no other process holds the port, which SO_REUSEPORT would silently share
+                if (want.getPort() != 0) {
+                    try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+                        probe.setReuseAddress(true);
+                        probe.bind(want);
+                    }
+                }
                 InetSocketAddress bound = null;
                 for (EventExecutor e : workerGroup) {
                     EventLoop loop = (EventLoop) e;

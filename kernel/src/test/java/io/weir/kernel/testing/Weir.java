@@ -40,6 +40,29 @@ public final class Weir implements AutoCloseable {
         return server.adminAddress().getPort();
     }
 
+    /**
+     * The current value of one series of {@code /stats/prometheus}, named with its labels as
+     * rendered, e.g. {@code weir_http_downstream_rq_total{listener="ingress"}}.
+     *
+     * @throws IllegalArgumentException when no such series exists
+     */
+    public double stat(String series) {
+        for (String line : server.stats().renderPrometheus().split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        throw new IllegalArgumentException("no series " + series);
+    }
+
+    /** Sends one request to the admin listener on a new connection and reads the answer. */
+    public RawClient.Response admin(String method, String path) throws java.io.IOException {
+        try (RawClient c = new RawClient(adminPort())) {
+            c.send(method + " " + path + " HTTP/1.1\r\nHost: admin\r\nContent-Length: 0\r\n\r\n");
+            return c.read();
+        }
+    }
+
     /** A minimal config: one listener {@code ingress}, all routes to cluster {@code backend}. */
     public static String simple(String upstreamAddress, String routeExtra) {
         return """
