@@ -6,8 +6,8 @@ import java.util.function.BiConsumer;
 
 /**
  * An ordered multimap of HTTP header fields with lower-case names, as parsed or as to be sent.
- * Owned by one stream on one worker thread; not thread-safe. Names given to lookups must already
- * be lower case.
+ * Owned by one stream on one worker thread; not thread-safe. Names given to lookups must already be
+ * lower case.
  */
 public final class HeaderMap {
     private String[] kv;
@@ -99,6 +99,24 @@ public final class HeaderMap {
         int before = size;
         removeFrom(name, 0);
         return size != before;
+    }
+
+    /** Removes every field whose name {@code test} accepts, in one pass. */
+    public void removeIf(java.util.function.Predicate<String> test) {
+        int w = 0;
+        for (int r = 0; r < size; r++) {
+            if (!test.test(kv[r * 2])) {
+                if (w != r) {
+                    kv[w * 2] = kv[r * 2];
+                    kv[w * 2 + 1] = kv[r * 2 + 1];
+                }
+                w++;
+            }
+        }
+        for (int i = w * 2; i < size * 2; i++) {
+            kv[i] = null;
+        }
+        size = w;
     }
 
     private void removeFrom(String name, int start) {

@@ -6,8 +6,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A strict, incremental HTTP/1.1 message parser (RFC 9112) shared by the request and response
- * sides. It consumes complete lines from the caller's cumulation buffer and hands body bytes out
- * as retained slices, so headers are parsed once and bodies are never copied.
+ * sides. It consumes complete lines from the caller's cumulation buffer and hands body bytes out as
+ * retained slices, so headers are parsed once and bodies are never copied.
  *
  * <p>Strictness, as Envoy's defaults: lines must end in CRLF (a bare LF or CR is an error), NUL and
  * other control characters in a field are errors, whitespace before the colon and obsolete line
@@ -49,6 +49,7 @@ public abstract class Http1Parser {
     }
 
     private static final ByteProcessor FIND_LF = ByteProcessor.FIND_LF;
+
     /** RFC 9110 tchar. */
     private static final boolean[] TCHAR = new boolean[256];
 
@@ -74,6 +75,7 @@ public abstract class Http1Parser {
     private long remaining;
     private HeaderMap trailers;
     private int emptyLinesBeforeStart;
+    private int scanned;
 
     protected Http1Parser(int maxHeaderBytes, int maxHeaders) {
         this.maxHeaderBytes = maxHeaderBytes;
@@ -121,6 +123,7 @@ public abstract class Http1Parser {
         headerBytes = 0;
         remaining = 0;
         emptyLinesBeforeStart = 0;
+        scanned = 0;
     }
 
     /**
@@ -213,13 +216,18 @@ public abstract class Http1Parser {
     private int lineLength(ByteBuf in, int limit, int overLimitStatus, String what)
             throws ParseError {
         int start = in.readerIndex();
-        int lf = in.forEachByte(start, in.readableBytes(), FIND_LF);
+        // bytes before `scanned` were searched on an earlier read: a line trickled in byte by
+        // byte costs linear, not quadratic, time
+        int from = Math.min(scanned, in.readableBytes());
+        int lf = in.forEachByte(start + from, in.readableBytes() - from, FIND_LF);
         if (lf < 0) {
             if (in.readableBytes() > limit) {
                 throw new ParseError(overLimitStatus, what + " too large");
             }
+            scanned = in.readableBytes();
             return -1;
         }
+        scanned = 0;
         int len = lf - start;
         if (len + 1 > limit) {
             throw new ParseError(overLimitStatus, what + " too large");
@@ -292,7 +300,8 @@ public abstract class Http1Parser {
             }
         }
         if (colon <= start) {
-            throw new ParseError(400, colon < 0 ? "header field without a colon" : "empty header name");
+            throw new ParseError(
+                    400, colon < 0 ? "header field without a colon" : "empty header name");
         }
         int vs = colon + 1;
         int ve = start + len;
@@ -306,7 +315,7 @@ public abstract class Http1Parser {
         if (target.size() >= maxHeaders) {
             throw new ParseError(431, "too many header fields");
         }
-        String name = lowerName(in, start, colon - start);
+        String name = KnownNames.lowerName(in, start, colon - start);
         target.add(name, in.toString(vs, ve - vs, StandardCharsets.ISO_8859_1));
         return true;
     }
@@ -324,19 +333,13 @@ public abstract class Http1Parser {
                         400,
                         b == 0
                                 ? "NUL in " + what
-                                : b == '\r' ? "bare CR in " + what : "control character in " + what);
+                                : b == '\r'
+                                        ? "bare CR in " + what
+                                        : "control character in " + what);
             }
         }
     }
 
-    private static String lowerName(ByteBuf in, int start, int len) {
-        char[] c = new char[len];
-        for (int i = 0; i < len; i++) {
-            int b = in.getByte(start + i);
-            c[i] = (char) (b >= 'A' && b <= 'Z' ? b + 32 : b);
-        }
-        return KnownNames.intern(c);
-    }
 
     private void headersComplete() throws ParseError {
         framing = decideFraming(headers);
@@ -505,8 +508,8 @@ public abstract class Http1Parser {
     protected abstract void onMessageComplete(HeaderMap trailers);
 
     /**
-     * The message is malformed. {@code status} is the HTTP status to answer (0 when the peer
-     * closed mid-message); the connection must be closed.
+     * The message is malformed. {@code status} is the HTTP status to answer (0 when the peer closed
+     * mid-message); the connection must be closed.
      */
     protected abstract void onError(int status, String reason);
 

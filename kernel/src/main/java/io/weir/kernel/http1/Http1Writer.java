@@ -7,9 +7,9 @@ import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Serialises HTTP/1.1 heads and chunk framing. Weir always writes what it parsed, never the
- * peer's raw bytes, so both sides see the same message boundaries. Returned buffers are new and
- * owned by the caller.
+ * Serialises HTTP/1.1 heads and chunk framing. Weir always writes what it parsed, never the peer's
+ * raw bytes, so both sides see the same message boundaries. Returned buffers are new and owned by
+ * the caller.
  */
 public final class Http1Writer {
     private static final byte[] CRLF = {'\r', '\n'};

@@ -1,6 +1,12 @@
 package io.weir.kernel.http1;
 
-/** Interns the common lower-case header names so parsing them allocates no new String. */
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Turns a header name on the wire into its lower-case String, returning a shared instance for
+ * the common names so that parsing them allocates nothing.
+ */
 final class KnownNames {
     private static final String[] NAMES = {
         "host", "user-agent", "accept", "accept-encoding", "accept-language", "content-length",
@@ -11,47 +17,65 @@ final class KnownNames {
         "etag", "last-modified", "location", "vary", "content-encoding", "if-none-match",
         "if-modified-since", "range", "accept-ranges", "age", "expires", "via"
     };
-    private static final int SLOTS = 256;
-    private static final String[][] TABLE = new String[SLOTS][];
+    private static final int SLOTS = 512;
+    private static final String[] TABLE = new String[SLOTS];
+    private static final byte[][] BYTES = new byte[SLOTS][];
 
     static {
         for (String n : NAMES) {
-            int h = hash(n.toCharArray(), n.length());
-            String[] b = TABLE[h];
-            String[] nb = b == null ? new String[1] : java.util.Arrays.copyOf(b, b.length + 1);
-            nb[nb.length - 1] = n;
-            TABLE[h] = nb;
+            byte[] b = n.getBytes(StandardCharsets.US_ASCII);
+            int h = hash(b, 0, b.length);
+            while (TABLE[h] != null) {
+                h = (h + 1) & (SLOTS - 1);
+            }
+            TABLE[h] = n;
+            BYTES[h] = b;
         }
     }
 
     private KnownNames() {}
 
-    private static int hash(char[] c, int len) {
-        int h = len * 31;
-        if (len > 0) {
-            h = h * 31 + c[0];
-            h = h * 31 + c[len - 1];
-            h = h * 31 + c[len / 2];
+    private static int hash(byte[] b, int start, int len) {
+        int h = len;
+        for (int i = 0; i < len; i++) {
+            h = h * 31 + (b[start + i] | 0x20);
         }
-        return (h ^ (h >>> 8)) & (SLOTS - 1);
+        return (h ^ (h >>> 9)) & (SLOTS - 1);
     }
 
-    static String intern(char[] c) {
-        String[] bucket = TABLE[hash(c, c.length)];
-        if (bucket != null) {
-            outer:
-            for (String n : bucket) {
-                if (n.length() != c.length) {
-                    continue;
-                }
-                for (int i = 0; i < c.length; i++) {
-                    if (n.charAt(i) != c[i]) {
-                        continue outer;
-                    }
-                }
-                return n;
+    /** The lower-case name of {@code len} token bytes at {@code start} of {@code in}. */
+    static String lowerName(ByteBuf in, int start, int len) {
+        int h = len;
+        for (int i = 0; i < len; i++) {
+            h = h * 31 + (in.getByte(start + i) | 0x20);
+        }
+        h = (h ^ (h >>> 9)) & (SLOTS - 1);
+        String known;
+        while ((known = TABLE[h]) != null) {
+            byte[] b = BYTES[h];
+            if (b.length == len && sameIgnoringCase(in, start, b)) {
+                return known;
+            }
+            h = (h + 1) & (SLOTS - 1);
+        }
+        byte[] out = new byte[len];
+        for (int i = 0; i < len; i++) {
+            byte c = in.getByte(start + i);
+            out[i] = c >= 'A' && c <= 'Z' ? (byte) (c + 32) : c;
+        }
+        return new String(out, StandardCharsets.ISO_8859_1);
+    }
+
+    private static boolean sameIgnoringCase(ByteBuf in, int start, byte[] lower) {
+        for (int i = 0; i < lower.length; i++) {
+            byte c = in.getByte(start + i);
+            if (c >= 'A' && c <= 'Z') {
+                c += 32;
+            }
+            if (c != lower[i]) {
+                return false;
             }
         }
-        return new String(c);
+        return true;
     }
 }

@@ -4,15 +4,17 @@ import io.netty.buffer.ByteBuf;
 
 /**
  * Parses requests from a downstream connection (RFC 9112 and Envoy's defaults): HTTP/1.0 and
- * HTTP/1.1 only, {@code Host} required on 1.1, exactly one valid {@code Content-Length} or a
- * {@code Transfer-Encoding} of exactly {@code chunked}, never both, and no framing header spelled
- * with {@code _}.
+ * HTTP/1.1 only, {@code Host} required on 1.1 and never repeated or invalid, exactly one valid
+ * {@code Content-Length} or a {@code Transfer-Encoding} of exactly {@code chunked} (a malformed one
+ * is a 400, another coding a 501), never both, and no framing header spelled with {@code _}.
  */
 public final class RequestParser extends Http1Parser {
 
     /** Receives what the parser finds; called on the connection's worker. */
     public interface Listener {
-        /** A valid request head; {@code bodyLength} is -1 for chunked, else the length (0: none). */
+        /**
+         * A valid request head; {@code bodyLength} is -1 for chunked, else the length (0: none).
+         */
         void onRequestHead(RequestHead head, long bodyLength);
 
         /** Body bytes; the listener owns {@code data} and must release it. */
@@ -124,6 +126,9 @@ public final class RequestParser extends Http1Parser {
         if (hosts == 0 && !http10) {
             throw new ParseError(400, "missing host header");
         }
+        if (hosts == 1 && !isValidHost(h.get("host"))) {
+            throw new ParseError(400, "invalid host header");
+        }
         boolean hasTe = h.contains("transfer-encoding");
         if (hasTe && http10) {
             throw new ParseError(400, "transfer-encoding in an HTTP/1.0 request");
@@ -143,6 +148,54 @@ public final class RequestParser extends Http1Parser {
         }
         bodyLength = 0;
         return Framing.NONE;
+    }
+
+    /**
+     * Whether {@code v} is {@code uri-host [ ":" port ]} (RFC 9112 3.2, RFC 3986 3.2.2): a reg-name
+     * or IPv4 address, or an IP literal in brackets; empty is allowed.
+     */
+    public static boolean isValidHost(String v) {
+        int n = v.length();
+        int i = 0;
+        if (n > 0 && v.charAt(0) == '[') {
+            int close = v.indexOf(']');
+            if (close < 0) {
+                return false;
+            }
+            for (i = 1; i < close; i++) {
+                char c = v.charAt(i);
+                if (!isUnreserved(c) && c != ':' && c != '%') {
+                    return false;
+                }
+            }
+            i = close + 1;
+        } else {
+            for (; i < n && v.charAt(i) != ':'; i++) {
+                char c = v.charAt(i);
+                if (!isUnreserved(c) && c != '%' && "!$&'()*+,;=".indexOf(c) < 0) {
+                    return false;
+                }
+            }
+        }
+        if (i < n && v.charAt(i++) != ':') {
+            return false;
+        }
+        for (; i < n; i++) {
+            if (v.charAt(i) < '0' || v.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isUnreserved(char c) {
+        return c >= 'a' && c <= 'z'
+                || c >= 'A' && c <= 'Z'
+                || c >= '0' && c <= '9'
+                || c == '-'
+                || c == '.'
+                || c == '_'
+                || c == '~';
     }
 
     @Override

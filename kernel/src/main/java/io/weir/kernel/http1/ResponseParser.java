@@ -4,8 +4,8 @@ import io.netty.buffer.ByteBuf;
 
 /**
  * Parses responses on an upstream connection. The caller says, before each response, whether the
- * request was a HEAD (no body whatever the headers say). Informational (1xx) responses are
- * reported and skipped; the parser then waits for the final response.
+ * request was a HEAD (no body whatever the headers say). Informational (1xx) responses are reported
+ * and skipped; the parser then waits for the final response.
  */
 public final class ResponseParser extends Http1Parser {
 

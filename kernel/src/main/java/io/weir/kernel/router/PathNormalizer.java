@@ -2,17 +2,18 @@ package io.weir.kernel.router;
 
 /**
  * Normalises a request path before routing, as Envoy's {@code normalize_path}: percent-encoded
- * unreserved characters that change meaning ({@code %2E}) are decoded, dot segments are removed
- * per RFC 3986 5.2.4, a path that would climb above the root is refused, and optionally runs of
- * slashes are merged. Encoded slashes ({@code %2F}, {@code %5C}) are kept as they are (Envoy's
- * {@code KEEP_UNCHANGED}) so the upstream sees the same segments Weir routed on.
+ * unreserved characters that change meaning ({@code %2E}) are decoded, a backslash is a slash (as
+ * in Envoy's Chromium canonicaliser, since many servers read it so), dot segments are removed per
+ * RFC 3986 5.2.4, a path that would climb above the root is refused, and optionally runs of slashes
+ * are merged. Encoded slashes ({@code %2F}, {@code %5C}) are kept as they are (Envoy's {@code
+ * KEEP_UNCHANGED}) so the upstream sees the same segments Weir routed on.
  */
 public final class PathNormalizer {
     private PathNormalizer() {}
 
     /**
-     * The normalised path (no query), or null when it is invalid or escapes the root. {@code
-     * path} is the part of an origin-form target before {@code ?}.
+     * The normalised path (no query), or null when it is invalid or escapes the root. {@code path}
+     * is the part of an origin-form target before {@code ?}.
      */
     public static String normalize(String path, boolean mergeSlashes) {
         if (path.isEmpty() || path.charAt(0) != '/') {
@@ -21,7 +22,7 @@ public final class PathNormalizer {
         if (isPlain(path, mergeSlashes)) {
             return path;
         }
-        String decoded = decodeDots(path);
+        String decoded = decodeDots(path.replace('\\', '/'));
         if (decoded == null) {
             return null;
         }
@@ -66,7 +67,7 @@ public final class PathNormalizer {
     private static boolean isPlain(String p, boolean mergeSlashes) {
         for (int i = 0; i < p.length(); i++) {
             char c = p.charAt(i);
-            if (c == '%' || c == '.' && (i > 0 && p.charAt(i - 1) == '/')) {
+            if (c == '%' || c == '\\' || c == '.' && (i > 0 && p.charAt(i - 1) == '/')) {
                 return false;
             }
             if (mergeSlashes && c == '/' && i > 0 && p.charAt(i - 1) == '/') {

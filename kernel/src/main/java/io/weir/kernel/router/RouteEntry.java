@@ -17,6 +17,7 @@ public final class RouteEntry {
     public final Route.Action action;
     private final HeaderMutations[] requestMutations;
     private final HeaderMutations[] responseMutations;
+
     /** For weighted clusters: cumulative weights and names; null otherwise. */
     final int[] cumulativeWeights;
 
@@ -34,7 +35,8 @@ public final class RouteEntry {
         this.action = route.action();
         this.requestMutations = nonEmpty(route.requestHeaders(), vhostRequest);
         this.responseMutations = nonEmpty(route.responseHeaders(), vhostResponse);
-        if (action instanceof Route.Forward f && f.weightedClusters() != null
+        if (action instanceof Route.Forward f
+                && f.weightedClusters() != null
                 && !f.weightedClusters().isEmpty()) {
             List<Route.WeightedCluster> w = f.weightedClusters();
             cumulativeWeights = new int[w.size()];
@@ -67,8 +69,8 @@ public final class RouteEntry {
     }
 
     /**
-     * The cluster to send to: the configured one, or one of the weighted clusters chosen by
-     * {@code random} in [0, total weight).
+     * The cluster to send to: the configured one, or one of the weighted clusters chosen by {@code
+     * random} in [0, total weight).
      */
     public String pickCluster(java.util.random.RandomGenerator random) {
         if (cumulativeWeights == null) {

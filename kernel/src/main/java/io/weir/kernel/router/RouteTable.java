@@ -12,10 +12,9 @@ import java.util.Map;
 
 /**
  * A listener's compiled virtual hosts and routes. Immutable and shared by all workers; a config
- * change builds a new table. Virtual hosts are chosen as Envoy does: exact domain, then the
- * longest {@code *.suffix}, then the longest {@code prefix.*}, then {@code *}; the port of the
- * Host header is ignored unless a domain names it. Routes are tried in order; the first match
- * wins.
+ * change builds a new table. Virtual hosts are chosen as Envoy does: exact domain, then the longest
+ * {@code *.suffix}, then the longest {@code prefix.*}, then {@code *}; the port of the Host header
+ * is ignored unless a domain names it. Routes are tried in order; the first match wins.
  */
 public final class RouteTable {
     private record Vhost(String name, RouteEntry[] routes) {}
@@ -33,7 +32,9 @@ public final class RouteTable {
             for (int i = 0; i < routes.length; i++) {
                 Route r = vh.routes().get(i);
                 String name = r.name() != null ? r.name() : vh.name() + "/" + i;
-                routes[i] = new RouteEntry(name, vh.name(), r, vh.requestHeaders(), vh.responseHeaders());
+                routes[i] =
+                        new RouteEntry(
+                                name, vh.name(), r, vh.requestHeaders(), vh.responseHeaders());
             }
             Vhost v = new Vhost(vh.name(), routes);
             for (String d : vh.domains()) {
@@ -56,8 +57,8 @@ public final class RouteTable {
     }
 
     /**
-     * The first matching route, or null (404). {@code authority} is the Host header as sent,
-     * {@code path} the normalised path, {@code query} the raw query without '?' or null.
+     * The first matching route, or null (404). {@code authority} is the Host header as sent, {@code
+     * path} the normalised path, {@code query} the raw query without '?' or null.
      */
     public RouteEntry route(
             String authority, String method, String path, String query, HeaderMap headers) {

@@ -239,6 +239,9 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter
         UpstreamStream s = detach();
         if (status != 0) {
             pool.stats().protocolError.inc(pool.slot());
+        } else if (s != null) {
+            // status 0: the upstream closed mid-response (channelInactive no longer sees a stream)
+            pool.stats().cxDestroyRemote.inc(pool.slot());
         }
         close();
         if (s != null) {

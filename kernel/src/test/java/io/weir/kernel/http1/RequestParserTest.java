@@ -17,7 +17,11 @@ class RequestParserTest {
     private static final int MAX_HEADER_BYTES = 60 * 1024;
     private static final int MAX_HEADERS = 100;
     private static final List<Split> LARGE_SPLITS =
-            List.of(Split.WHOLE, Split.random(3, 100), Split.random(4, 4096), Split.random(5, 30000));
+            List.of(
+                    Split.WHOLE,
+                    Split.random(3, 100),
+                    Split.random(4, 4096),
+                    Split.random(5, 30000));
 
     /** Records what the parser reports; body buffers are copied and released. */
     private static final class Recorder implements RequestParser.Listener {
@@ -56,7 +60,8 @@ class RequestParserTest {
 
     private static List<String> parse(String raw, Split split, boolean closeAtEnd) {
         Recorder r = new Recorder();
-        ParserFeed.feed(new RequestParser(MAX_HEADER_BYTES, MAX_HEADERS, r), raw, split, closeAtEnd);
+        ParserFeed.feed(
+                new RequestParser(MAX_HEADER_BYTES, MAX_HEADERS, r), raw, split, closeAtEnd);
         return r.events.list;
     }
 
@@ -141,7 +146,9 @@ class RequestParserTest {
 
     @Test
     void acceptsChunkedInAnyCase() {
-        assertThat(parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: CHUNKED\r\n\r\n0\r\n\r\n"))
+        assertThat(
+                        parse(
+                                "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: CHUNKED\r\n\r\n0\r\n\r\n"))
                 .containsExactly(
                         "head POST / HTTP/1.1 len=-1 {host: a, transfer-encoding: CHUNKED}",
                         "complete trailers={}");
@@ -271,7 +278,8 @@ class RequestParserTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"1, 1", "1,1", "-1", "abc", "+5", "", "0x10", "5 5", "1234567890123456789"})
+    @ValueSource(
+            strings = {"1, 1", "1,1", "-1", "abc", "+5", "", "0x10", "5 5", "1234567890123456789"})
     void rejectsInvalidContentLengthWith400(String cl) {
         assertRejectedBeforeHead(
                 "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: " + cl + "\r\n\r\n", 400);
@@ -280,9 +288,11 @@ class RequestParserTest {
     @Test
     void rejectsTwoContentLengthFieldsEvenWhenEqualWith400() {
         assertRejectedBeforeHead(
-                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx", 400);
+                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
+                400);
         assertRejectedBeforeHead(
-                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxy", 400);
+                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxy",
+                400);
     }
 
     static Stream<Arguments> invalidChunks() {
@@ -415,6 +425,51 @@ class RequestParserTest {
         assertRejectedBeforeHead("GET / HTTP/1.1\r\n Host: a\r\n\r\n", 400);
     }
 
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "a b",
+                "a/b",
+                "a@b",
+                "a?b",
+                "a#b",
+                "a\\b",
+                "a\"b",
+                "a<b",
+                "a{b}",
+                "a|b",
+                "[::1",
+                "[::1]x",
+                "[::1/128]",
+                "a:80x",
+                "a:b",
+                "a:80:80",
+                "caf\u00e9"
+            })
+    void rejectsAnInvalidHostValueWith400(String host) {
+        assertRejectedBeforeHead("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n", 400);
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "a",
+                "example.com:8080",
+                "EXAMPLE.com",
+                "[::1]:80",
+                "[fe80::1%25eth0]",
+                "a:",
+                "",
+                "my_host.example",
+                "10.0.0.1:1",
+                "a-b~c!$&'()*+,;=%41"
+            })
+    void acceptsValidHostValues(String host) {
+        assertThat(parse("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n"))
+                .containsExactly(
+                        "head GET / HTTP/1.1 len=0 {host: " + host + "}", "complete trailers=null");
+    }
+
     @Test
     void rejectsHttp11WithoutHostWith400() {
         assertRejectedBeforeHead("GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", 400);
@@ -453,7 +508,9 @@ class RequestParserTest {
 
     @Test
     void parsesExtensionMethodsAndAsteriskAndAbsoluteTargets() {
-        assertThat(parse("PURGE /x HTTP/1.1\r\nHost: a\r\n\r\nOPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"))
+        assertThat(
+                        parse(
+                                "PURGE /x HTTP/1.1\r\nHost: a\r\n\r\nOPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"))
                 .containsExactly(
                         "head PURGE /x HTTP/1.1 len=0 {host: a}",
                         "complete trailers=null",

@@ -212,7 +212,11 @@ class ResponseParserTest {
                         "head 200 OK CONTENT_LENGTH len=10 {content-length: 10}",
                         "body=abc",
                         "error 0 connection closed before the message was complete");
-        assertThat(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", false, true))
+        assertThat(
+                        parse(
+                                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
+                                false,
+                                true))
                 .containsExactly(
                         "head 200 OK CHUNKED len=-1 {transfer-encoding: chunked}",
                         "body=ab",

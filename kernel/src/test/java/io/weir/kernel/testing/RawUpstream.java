@@ -76,6 +76,47 @@ public final class RawUpstream implements AutoCloseable {
         return b.toString(StandardCharsets.ISO_8859_1);
     }
 
+    /** A chunked body as received: the decoded bytes and the raw trailer section. */
+    public record Chunked(byte[] body, String trailers) {}
+
+    /** Reads a chunked body after its head, up to and including the trailer section. */
+    public static Chunked readChunked(InputStream in) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        while (true) {
+            String size = readLine(in);
+            int n = Integer.parseInt(size.split(";")[0].trim(), 16);
+            if (n == 0) {
+                StringBuilder trailers = new StringBuilder();
+                String t;
+                while (!(t = readLine(in)).isEmpty()) {
+                    trailers.append(t).append("\r\n");
+                }
+                return new Chunked(body.toByteArray(), trailers.toString());
+            }
+            body.write(in.readNBytes(n));
+            if (!readLine(in).isEmpty()) {
+                throw new IOException("chunk data not followed by CRLF");
+            }
+        }
+    }
+
+    /** Reads one CRLF-terminated line, without the CRLF. */
+    public static String readLine(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) >= 0) {
+            if (c == '\n') {
+                int n = sb.length();
+                if (n > 0 && sb.charAt(n - 1) == '\r') {
+                    sb.setLength(n - 1);
+                }
+                return sb.toString();
+            }
+            sb.append((char) c);
+        }
+        throw new IOException("connection closed in a line");
+    }
+
     @Override
     public void close() throws IOException {
         server.close();

@@ -24,6 +24,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * TCP connections it accepted (by remote port), so tests can check keep-alive reuse.
  */
 public final class TestUpstream implements AutoCloseable {
+    static {
+        // the JDK server writes a response head and body separately: without TCP_NODELAY the
+        // body waits for a delayed ACK (~40 ms a response). Read once, when the server classes
+        // load; timing only, what is sent is the same.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private final HttpServer server;
     private final ExecutorService pool = Executors.newCachedThreadPool();
     private final String name;

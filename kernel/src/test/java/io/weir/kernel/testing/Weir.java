@@ -55,6 +55,21 @@ public final class Weir implements AutoCloseable {
         throw new IllegalArgumentException("no series " + series);
     }
 
+    /**
+     * Waits (spinning, up to 5 s) until {@link #stat} of {@code series} is {@code expected}, and
+     * returns the last value read. A stream's stats are updated when it ends, just after its
+     * response is flushed, so a client that has read a response may look a moment too early.
+     */
+    public double awaitStat(String series, double expected) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        double v = stat(series);
+        while (v != expected && System.nanoTime() < deadline) {
+            Thread.yield();
+            v = stat(series);
+        }
+        return v;
+    }
+
     /** Sends one request to the admin listener on a new connection and reads the answer. */
     public RawClient.Response admin(String method, String path) throws java.io.IOException {
         try (RawClient c = new RawClient(adminPort())) {
