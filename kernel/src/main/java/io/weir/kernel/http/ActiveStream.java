@@ -72,12 +72,14 @@ final class ActiveStream {
         if (!parseTarget()) {
             return;
         }
-        String conn = h.get("connection");
-        if (head.http10) {
-            if (conn == null || !containsToken(conn, "keep-alive")) {
-                hcm.closeAfterResponse = true;
-            }
-        } else if (conn != null && containsToken(conn, "close")) {
+        // the connection field may be sent more than once: its tokens are all the lines' tokens
+        boolean close = false;
+        boolean keepAlive = false;
+        for (String conn : h.getAll("connection")) {
+            close |= containsToken(conn, "close");
+            keepAlive |= containsToken(conn, "keep-alive");
+        }
+        if (head.http10 ? !keepAlive : close) {
             hcm.closeAfterResponse = true;
         }
         String expect = h.get("expect");

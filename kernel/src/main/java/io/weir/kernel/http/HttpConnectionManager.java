@@ -39,6 +39,7 @@ final class HttpConnectionManager extends ChannelInboundHandlerAdapter
     boolean closeAfterResponse;
     private boolean pausedForUpstream;
     private boolean pausedForPipeline;
+
     /** Inside {@code parser.parse(cumulation)}: the cumulation must not be released yet. */
     private boolean parsing;
 
@@ -238,6 +239,8 @@ final class HttpConnectionManager extends ChannelInboundHandlerAdapter
         }
         parser.reset();
         idleSince = System.nanoTime();
+        // the timer may be set to a later deadline armed for this request (route, headers)
+        arm(idleSince + lr.http.idleTimeout().toNanos());
         if (pausedForPipeline || pausedForUpstream) {
             pausedForPipeline = false;
             pausedForUpstream = false;

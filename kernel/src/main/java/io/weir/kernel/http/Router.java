@@ -81,8 +81,11 @@ final class Router implements UpstreamStream {
         if (action.hostRewrite() != null) {
             h.set("host", action.hostRewrite());
         }
-        String xff = h.get("x-forwarded-for");
-        h.set("x-forwarded-for", xff == null ? s.hcm.remoteIp : xff + ", " + s.hcm.remoteIp);
+        // several x-forwarded-for fields are one list (RFC 9110 5.3): keep every hop
+        java.util.List<String> xff = h.getAll("x-forwarded-for");
+        h.set(
+                "x-forwarded-for",
+                xff.isEmpty() ? s.hcm.remoteIp : String.join(", ", xff) + ", " + s.hcm.remoteIp);
         if (s.hcm.lr.http.xffNumTrustedHops() == 0 || !h.contains("x-forwarded-proto")) {
             h.set("x-forwarded-proto", "http");
         }

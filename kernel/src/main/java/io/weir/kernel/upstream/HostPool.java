@@ -48,6 +48,9 @@ final class HostPool {
             if (!done) {
                 done = true;
                 pool.activeRequests--;
+                // out of the queue now, or it would count against max_pending_requests until a
+                // connection frees up
+                pool.waiting.remove(this);
             }
         }
     }

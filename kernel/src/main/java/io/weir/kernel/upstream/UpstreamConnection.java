@@ -198,13 +198,24 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void onResponseHead(ResponseHead head, Http1Parser.Framing framing, long contentLength) {
-        String conn = head.headers.get("connection");
         if (framing == Http1Parser.Framing.UNTIL_CLOSE
-                || conn != null && conn.equalsIgnoreCase("close")
-                || parser.isHttp10() && (conn == null || !conn.equalsIgnoreCase("keep-alive"))) {
+                || connectionHas(head.headers, "close")
+                || parser.isHttp10() && !connectionHas(head.headers, "keep-alive")) {
             keepAlive = false;
         }
         active.onResponseHead(head, framing, contentLength);
+    }
+
+    /** Whether a {@code connection} field lists {@code token} (a comma-separated token list). */
+    private static boolean connectionHas(HeaderMap h, String token) {
+        for (String v : h.getAll("connection")) {
+            for (String t : v.split(",")) {
+                if (t.trim().equalsIgnoreCase(token)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     @Override

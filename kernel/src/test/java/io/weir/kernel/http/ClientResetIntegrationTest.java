@@ -30,9 +30,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(NettyLeakCheck.class)
 class ClientResetIntegrationTest {
     private static final String CX_ACTIVE = "weir_cluster_upstream_cx_active{cluster=\"backend\"}";
-    private static final String UP_RQ_ACTIVE = "weir_cluster_upstream_rq_active{cluster=\"backend\"}";
+    private static final String UP_RQ_ACTIVE =
+            "weir_cluster_upstream_rq_active{cluster=\"backend\"}";
     private static final String RQ_ACTIVE = "weir_http_downstream_rq_active{listener=\"ingress\"}";
-    private static final String CX_DOWN_ACTIVE = "weir_http_downstream_cx_active{listener=\"ingress\"}";
+    private static final String CX_DOWN_ACTIVE =
+            "weir_http_downstream_cx_active{listener=\"ingress\"}";
     private static final String DESTROY_ACTIVE =
             "weir_http_downstream_cx_destroy_remote_active_rq{listener=\"ingress\"}";
 
@@ -131,7 +133,10 @@ class ClientResetIntegrationTest {
         hold[0] = new CountDownLatch(1);
         holding[0] = new CountDownLatch(1);
         try (Socket s = resettingSocket()) {
-            s.getOutputStream().write("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream()
+                    .write(
+                            "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n"
+                                    .getBytes(StandardCharsets.US_ASCII));
             assertThat(holding[0].await(5, TimeUnit.SECONDS)).isTrue();
         } finally {
             // the upstream answers only after Weir has dropped its connection
@@ -143,10 +148,15 @@ class ClientResetIntegrationTest {
     @Test
     void resetMidResponseBodyClosesTheUpstreamConnection() throws Exception {
         try (Socket s = resettingSocket()) {
-            s.getOutputStream().write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream()
+                    .write(
+                            "GET /big HTTP/1.1\r\nHost: x\r\n\r\n"
+                                    .getBytes(StandardCharsets.US_ASCII));
             InputStream in = s.getInputStream();
             String head = RawUpstream.readHead(in);
-            assertThat(head).startsWith("HTTP/1.1 200 OK\r\n").contains("content-length: 52428800\r\n");
+            assertThat(head)
+                    .startsWith("HTTP/1.1 200 OK\r\n")
+                    .contains("content-length: 52428800\r\n");
             assertThat(in.readNBytes(100_000)).hasSize(100_000);
         }
     }

@@ -53,7 +53,9 @@ class ForwardedHeadersIntegrationTest {
         Matcher m = Pattern.compile("\nh:x-request-id=(.*)\n").matcher(echo);
         assertThat(m.find()).as("x-request-id in %s", echo).isTrue();
         String id = m.group(1);
-        assertThat(echo.indexOf("h:x-request-id=", m.end())).as("a single x-request-id").isNegative();
+        assertThat(echo.indexOf("h:x-request-id=", m.end()))
+                .as("a single x-request-id")
+                .isNegative();
         return id;
     }
 
@@ -69,11 +71,37 @@ class ForwardedHeadersIntegrationTest {
     }
 
     @Test
+    void severalXForwardedForFieldsAreCombinedBeforeAppending() throws Exception {
+        String body = echo("X-Forwarded-For: 203.0.113.7", "X-Forwarded-For: 198.51.100.1");
+        assertThat(body).contains("\nh:x-forwarded-for=203.0.113.7, 198.51.100.1, 127.0.0.1\n");
+        assertThat(body.split("h:x-forwarded-for=", -1)).hasSize(2);
+    }
+
+    @Test
     void xForwardedProtoIsSetByWeirNotTakenFromAnUntrustedClient() throws Exception {
         assertThat(echo()).contains("\nh:x-forwarded-proto=http\n");
         // xff_num_trusted_hops is 0: the client's claim is replaced
         String body = echo("X-Forwarded-Proto: https");
         assertThat(body).contains("\nh:x-forwarded-proto=http\n").doesNotContain("=https");
+    }
+
+    @Test
+    void xForwardedProtoFromATrustedHopIsKept() throws Exception {
+        try (TestUpstream up2 = new TestUpstream("b");
+                Weir trusting =
+                        Weir.start(
+                                Weir.simple(up2.address(), "")
+                                        .replace(
+                                                "    http:\n",
+                                                "    http:\n      xff_num_trusted_hops: 1\n"));
+                RawClient c = new RawClient(trusting.port())) {
+            c.send("GET /x HTTP/1.1\r\nHost: x\r\nX-Forwarded-Proto: https\r\n\r\n");
+            assertThat(c.read().body())
+                    .contains("\nh:x-forwarded-proto=https\n")
+                    .doesNotContain("=http\n");
+            c.send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(c.read().body()).contains("\nh:x-forwarded-proto=http\n");
+        }
     }
 
     @Test
@@ -98,7 +126,9 @@ class ForwardedHeadersIntegrationTest {
                 Weir off =
                         Weir.start(
                                 Weir.simple(up2.address(), "")
-                                        .replace("    http:\n", "    http:\n      generate_request_id: false\n"));
+                                        .replace(
+                                                "    http:\n",
+                                                "    http:\n      generate_request_id: false\n"));
                 RawClient c = new RawClient(off.port())) {
             c.send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(c.read().body()).doesNotContain("x-request-id");

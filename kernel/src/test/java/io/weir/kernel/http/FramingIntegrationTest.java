@@ -78,6 +78,62 @@ class FramingIntegrationTest {
     }
 
     @Test
+    void pipelinedRequestsHeldBehindASlowResponseIncludingALargeBodyAllArrive() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService writer =
+                java.util.concurrent.Executors.newSingleThreadExecutor();
+        byte[] body = pattern(3 << 20);
+        try (TestUpstream up =
+                        new TestUpstream("a")
+                                .on(
+                                        "/block",
+                                        ex -> {
+                                            blocked.countDown();
+                                            try {
+                                                release.await(20, TimeUnit.SECONDS);
+                                            } catch (InterruptedException e) {
+                                                Thread.currentThread().interrupt();
+                                            }
+                                            ex.sendResponseHeaders(200, 2);
+                                            ex.getResponseBody()
+                                                    .write(
+                                                            "ok"
+                                                                    .getBytes(
+                                                                            StandardCharsets
+                                                                                    .US_ASCII));
+                                            ex.close();
+                                        });
+                Weir weir = Weir.start(config(up.address()));
+                RawClient c = new RawClient(weir.port())) {
+            // more than Weir holds for pipelined requests (64 KiB): it stops reading, the client's
+            // writes block, and everything flows once the first response is out
+            java.util.concurrent.Future<?> sent =
+                    writer.submit(
+                            () -> {
+                                c.send(
+                                        "GET /block HTTP/1.1\r\nHost: x\r\n\r\n"
+                                                + "POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                                                + body.length
+                                                + "\r\n\r\n");
+                                c.send(body);
+                                c.send("GET /last HTTP/1.1\r\nHost: x\r\n\r\n");
+                                return null;
+                            });
+            assertThat(blocked.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(up.requests()).isEqualTo(1);
+            release.countDown();
+            assertThat(c.read().body()).isEqualTo("ok");
+            assertThat(c.read().body()).contains("uri=/big\n", "body-bytes=" + body.length + "\n");
+            assertThat(c.read().body()).contains("uri=/last\n");
+            sent.get(10, TimeUnit.SECONDS);
+        } finally {
+            release.countDown();
+            writer.shutdownNow();
+        }
+    }
+
+    @Test
     void pipelinedLocalRepliesAndForwardedRequestsKeepTheirOrder() throws Exception {
         try (TestUpstream up = new TestUpstream("a");
                 Weir weir = Weir.start(config(up.address()));
@@ -138,21 +194,27 @@ class FramingIntegrationTest {
                                     head.complete(RawUpstream.readHead(in));
                                     received.complete(RawUpstream.readChunked(in));
                                     OutputStream out = s.getOutputStream();
-                                    out.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
+                                    out.write(
+                                            "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
+                                                    .getBytes(StandardCharsets.US_ASCII));
                                     out.flush();
                                     // keep the connection until Weir is done with it
                                     in.read();
                                 });
                 Weir weir = Weir.start(config(up.address()));
                 RawClient c = new RawClient(weir.port())) {
-            StringBuilder req = new StringBuilder("POST /upload HTTP/1.1\r\nHost: x\r\n")
-                    .append("Transfer-Encoding: chunked\r\nTE: trailers\r\n\r\n");
+            StringBuilder req =
+                    new StringBuilder("POST /upload HTTP/1.1\r\nHost: x\r\n")
+                            .append("Transfer-Encoding: chunked\r\nTE: trailers\r\n\r\n");
             // uneven chunk sizes, one with an extension
             int[] sizes = {1, 4096, 65_536, 100_000, 200_000 - 1 - 4096 - 65_536 - 100_000};
             int off = 0;
             for (int i = 0; i < sizes.length; i++) {
-                req.append(Integer.toHexString(sizes[i])).append(i == 1 ? ";ext=1" : "").append("\r\n");
-                req.append(latin1(java.util.Arrays.copyOfRange(body, off, off + sizes[i]))).append("\r\n");
+                req.append(Integer.toHexString(sizes[i]))
+                        .append(i == 1 ? ";ext=1" : "")
+                        .append("\r\n");
+                req.append(latin1(java.util.Arrays.copyOfRange(body, off, off + sizes[i])))
+                        .append("\r\n");
                 off += sizes[i];
             }
             req.append("0\r\nx-checksum: abc123\r\nx-count: 5\r\n\r\n");
@@ -162,7 +224,9 @@ class FramingIntegrationTest {
             assertThat(r.body()).isEqualTo("ok");
             String h = head.get(5, TimeUnit.SECONDS).toLowerCase();
             assertThat(h).startsWith("post /upload http/1.1\r\n");
-            assertThat(h).contains("\r\ntransfer-encoding: chunked\r\n").doesNotContain("content-length");
+            assertThat(h)
+                    .contains("\r\ntransfer-encoding: chunked\r\n")
+                    .doesNotContain("content-length");
             assertThat(h).contains("\r\nte: trailers\r\n");
             RawUpstream.Chunked got = received.get(5, TimeUnit.SECONDS);
             assertThat(got.body()).isEqualTo(body);
@@ -237,6 +301,21 @@ class FramingIntegrationTest {
                 assertThat(r2.body()).contains("uri=/again\n");
                 assertThat(c.closedByPeer()).isTrue();
             }
+        }
+    }
+
+    @Test
+    void connectionCloseInASecondConnectionFieldIsHonoured() throws Exception {
+        try (TestUpstream up = new TestUpstream("a");
+                Weir weir = Weir.start(config(up.address()));
+                RawClient c = new RawClient(weir.port())) {
+            c.send(
+                    "GET /two HTTP/1.1\r\nHost: x\r\nConnection: x-a\r\nConnection: close\r\nX-A: 1\r\n\r\n");
+            RawClient.Response r = c.read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("connection")).isEqualTo("close");
+            assertThat(r.body()).doesNotContain("h:x-a=");
+            assertThat(c.closedByPeer()).isTrue();
         }
     }
 

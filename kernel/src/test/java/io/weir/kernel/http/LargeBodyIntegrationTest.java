@@ -29,14 +29,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Bodies far larger than any buffer stream through with bounded memory, in both directions, and
- * a client that stops reading pauses the upstream instead of filling Weir's memory.
+ * Bodies far larger than any buffer stream through with bounded memory, in both directions, and a
+ * client that stops reading pauses the upstream instead of filling Weir's memory.
  *
  * <p>Weir runs in the test JVM, so its buffer memory is visible: Netty's default allocator (in
  * Netty 4.2 the adaptive one, which every Weir channel uses; {@code PooledByteBufAllocator.DEFAULT}
  * is counted too) reports the direct memory it holds, sampled from the client thread while it
- * writes or reads. Heap is sampled after a GC at a few points, so that garbage does not count,
- * only what is retained.
+ * writes or reads. Heap is sampled after a GC at a few points, so that garbage does not count, only
+ * what is retained.
  */
 @ExtendWith(NettyLeakCheck.class)
 class LargeBodyIntegrationTest {
@@ -231,7 +231,9 @@ class LargeBodyIntegrationTest {
         long start = System.nanoTime();
         try (Socket s = connect(0)) {
             s.getOutputStream()
-                    .write(("GET /source/" + BIG + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    .write(
+                            ("GET /source/" + BIG + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                                    .getBytes(StandardCharsets.US_ASCII));
             InputStream in = s.getInputStream();
             assertThat(responseHead(in)).isEqualTo(BIG);
             long got = readAndCheck(in, BIG, 0, peak);
@@ -248,7 +250,8 @@ class LargeBodyIntegrationTest {
      * Reads {@code total - already} body bytes, checking them against the pattern from offset
      * {@code already}; returns how many bytes were read in all.
      */
-    private static long readAndCheck(InputStream in, long total, long already, Peak peak) throws IOException {
+    private static long readAndCheck(InputStream in, long total, long already, Peak peak)
+            throws IOException {
         byte[] expected = new byte[PIECE];
         byte[] buf = new byte[PIECE];
         long pos = already;
@@ -289,7 +292,9 @@ class LargeBodyIntegrationTest {
         Peak peak = new Peak();
         try (Socket s = connect(4096)) {
             s.getOutputStream()
-                    .write(("GET /source/" + SLOW + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    .write(
+                            ("GET /source/" + SLOW + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                                    .getBytes(StandardCharsets.US_ASCII));
             InputStream in = s.getInputStream();
             assertThat(responseHead(in)).isEqualTo(SLOW);
             long got = readAndCheck(in, 64 * 1024, 0, null);
@@ -300,7 +305,9 @@ class LargeBodyIntegrationTest {
             long stalledAt = sourceWritten.get();
             System.out.println("slow client: upstream stalled at " + stalledAt + " bytes, " + peak);
             // socket buffers hold some (up to 32 MiB + 4 MiB between Weir and the upstream)
-            assertThat(stalledAt).as("bytes the upstream wrote while the client did not read").isLessThan(60 * MIB);
+            assertThat(stalledAt)
+                    .as("bytes the upstream wrote while the client did not read")
+                    .isLessThan(60 * MIB);
             assertThat(peak.direct).as(peak.toString()).isLessThan(32 * MIB);
             // resume: everything arrives, intact
             got = readAndCheck(in, SLOW, got, peak);
@@ -324,7 +331,9 @@ class LargeBodyIntegrationTest {
                     writer.submit(
                             () -> {
                                 out.write(
-                                        ("POST /stall HTTP/1.1\r\nHost: x\r\nContent-Length: " + BIG + "\r\n\r\n")
+                                        ("POST /stall HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                                                        + BIG
+                                                        + "\r\n\r\n")
                                                 .getBytes(StandardCharsets.US_ASCII));
                                 byte[] buf = new byte[PIECE];
                                 for (long piece = 0; clientWritten.get() < BIG; piece++) {
@@ -340,11 +349,16 @@ class LargeBodyIntegrationTest {
             // the upstream reads nothing: without back-pressure Weir would take all 200 MiB from
             // the client within this wait; with it, the client's writes block once the socket
             // buffers are full (here up to 32 MiB each way: see /proc/sys/net/ipv4/tcp_rmem)
-            assertThat(clientDone.await(3, TimeUnit.SECONDS)).as("client wrote everything").isFalse();
+            assertThat(clientDone.await(3, TimeUnit.SECONDS))
+                    .as("client wrote everything")
+                    .isFalse();
             peak.sampleDirect();
             long stalledAt = clientWritten.get();
-            System.out.println("stalled upstream: client stalled at " + stalledAt + " bytes, " + peak);
-            assertThat(stalledAt).as("bytes the client wrote while the upstream did not read").isLessThan(BIG - 64 * MIB);
+            System.out.println(
+                    "stalled upstream: client stalled at " + stalledAt + " bytes, " + peak);
+            assertThat(stalledAt)
+                    .as("bytes the client wrote while the upstream did not read")
+                    .isLessThan(BIG - 64 * MIB);
             assertThat(peak.direct).as(peak.toString()).isLessThan(32 * MIB);
             stallRelease.countDown();
             writing.get(30, TimeUnit.SECONDS);
@@ -355,6 +369,44 @@ class LargeBodyIntegrationTest {
         } finally {
             stallRelease.countDown();
             writer.shutdownNow();
+        }
+    }
+
+    @Test
+    void aSmallPerConnectionBufferLimitStillStreamsBothWays() throws Exception {
+        long size = 32 * MIB;
+        String yaml =
+                Weir.simple(up.address(), "")
+                        .replace("timeout: 5s", "timeout: 60s")
+                        .replace(
+                                "    address: 127.0.0.1:0\n    http:",
+                                "    address: 127.0.0.1:0\n    per_connection_buffer_limit: 16384\n    http:");
+        assertThat(yaml).contains("per_connection_buffer_limit: 16384");
+        try (Weir small = Weir.start(yaml);
+                Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", small.port()), 5000);
+            s.setSoTimeout(30_000);
+            OutputStream out = s.getOutputStream();
+            out.write(
+                    ("POST /sink HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            CRC32 crc = new CRC32();
+            byte[] buf = new byte[PIECE];
+            for (long piece = 0, sent = 0; sent < size; piece++, sent += PIECE) {
+                fill(buf, piece);
+                out.write(buf);
+                crc.update(buf);
+            }
+            out.flush();
+            InputStream in = s.getInputStream();
+            long n = responseHead(in);
+            assertThat(new String(in.readNBytes((int) n), StandardCharsets.US_ASCII))
+                    .isEqualTo("bytes=" + size + " crc=" + crc.getValue());
+            out.write(
+                    ("GET /source/" + size + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            assertThat(responseHead(in)).isEqualTo(size);
+            assertThat(readAndCheck(in, size, 0, null)).isEqualTo(size);
         }
     }
 }

@@ -90,6 +90,8 @@ class RoutingIntegrationTest {
                                       direct_response: { status: 200, body: "m-other" }
                                     - match: { prefix: "/down" }
                                       direct_response: { status: 503, body: "maintenance" }
+                                    - match: { prefix: "/CI/", case_sensitive: false }
+                                      direct_response: { status: 200, body: "ci" }
                                     - match: { prefix: "/api/" }
                                       route: { cluster: backend, prefix_rewrite: "/v2/" }
                                     - match: { prefix: "/strip/" }
@@ -132,10 +134,15 @@ class RoutingIntegrationTest {
         up.close();
     }
 
-    private static RawClient.Response request(String method, String host, String target, String... headers)
-            throws IOException {
+    private static RawClient.Response request(
+            String method, String host, String target, String... headers) throws IOException {
         StringBuilder sb = new StringBuilder();
-        sb.append(method).append(' ').append(target).append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
+        sb.append(method)
+                .append(' ')
+                .append(target)
+                .append(" HTTP/1.1\r\nHost: ")
+                .append(host)
+                .append("\r\n");
         for (String h : headers) {
             sb.append(h).append("\r\n");
         }
@@ -146,7 +153,8 @@ class RoutingIntegrationTest {
         }
     }
 
-    private static RawClient.Response get(String host, String target, String... headers) throws IOException {
+    private static RawClient.Response get(String host, String target, String... headers)
+            throws IOException {
         return request("GET", host, target, headers);
     }
 
@@ -157,7 +165,9 @@ class RoutingIntegrationTest {
         assertThat(get("x", "/exact").body()).isEqualTo("path");
         assertThat(get("x", "/exact?a=1").body()).isEqualTo("path");
         // not a prefix match: /exactly falls through to the catch-all upstream route
-        assertThat(get("x", "/exactly").body()).startsWith("name=echo\n").contains("uri=/exactly\n");
+        assertThat(get("x", "/exactly").body())
+                .startsWith("name=echo\n")
+                .contains("uri=/exactly\n");
     }
 
     @Test
@@ -205,6 +215,23 @@ class RoutingIntegrationTest {
         assertThat(request("PUT", "x", "/m", "content-length: 0").body()).isEqualTo("m-write");
         assertThat(get("x", "/m").body()).isEqualTo("m-other");
         assertThat(request("DELETE", "x", "/m").body()).isEqualTo("m-other");
+    }
+
+    @Test
+    void caseInsensitivePrefixMatch() throws Exception {
+        assertThat(get("x", "/ci/a").body()).isEqualTo("ci");
+        assertThat(get("x", "/Ci/a").body()).isEqualTo("ci");
+        assertThat(get("x", "/CI/a").body()).isEqualTo("ci");
+        // prefix matches are case-sensitive by default
+        assertThat(get("x", "/API/x").body()).startsWith("name=echo\n").contains("uri=/API/x\n");
+    }
+
+    @Test
+    void absoluteFormTargetChoosesTheVirtualHostAndIsForwardedInOriginForm() throws Exception {
+        RawClient.Response r = get("ignored.example", "http://api.example.com/anything");
+        assertThat(r.body()).isEqualTo("vh-prefix");
+        RawClient.Response up = get("ignored.example", "http://Other.Example:8080/api/x?y=1");
+        assertThat(up.body()).contains("uri=/v2/x?y=1\n", "h:host=Other.Example:8080\n");
     }
 
     // ---- virtual hosts

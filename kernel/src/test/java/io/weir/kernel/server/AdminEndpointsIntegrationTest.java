@@ -81,7 +81,8 @@ class AdminEndpointsIntegrationTest {
                 .contains(
                         "weir_http_downstream_rq_total{listener=\"ingress\"} "
                                 + (OK_REQUESTS + NO_ROUTE_REQUESTS),
-                        "weir_cluster_upstream_rq_xx{cluster=\"backend\",code_class=\"2xx\"} " + OK_REQUESTS,
+                        "weir_cluster_upstream_rq_xx{cluster=\"backend\",code_class=\"2xx\"} "
+                                + OK_REQUESTS,
                         "weir_cluster_upstream_rq_total{cluster=\"backend\"} " + OK_REQUESTS,
                         "weir_http_no_route{listener=\"ingress\"} " + NO_ROUTE_REQUESTS,
                         "weir_cluster_upstream_cx_total{cluster=\"backend\"} 1",
@@ -108,10 +109,13 @@ class AdminEndpointsIntegrationTest {
         assertThat(r.body()).startsWith("{").contains("\"backend\"").contains(up.address());
         // JSON is YAML: the dump is itself a valid config
         WeirConfig again = ConfigLoader.parse(r.body(), Path.of("."), Set.of());
-        assertThat(again.clusters()).singleElement().satisfies(c -> {
-            assertThat(c.name()).isEqualTo("backend");
-            assertThat(c.endpoints().get(0).toString()).isEqualTo(up.address());
-        });
+        assertThat(again.clusters())
+                .singleElement()
+                .satisfies(
+                        c -> {
+                            assertThat(c.name()).isEqualTo("backend");
+                            assertThat(c.endpoints().get(0).toString()).isEqualTo(up.address());
+                        });
         assertThat(again.listeners().get(0).name()).isEqualTo("ingress");
     }
 
@@ -141,7 +145,10 @@ class AdminEndpointsIntegrationTest {
         assertThat(r.header("content-type")).isEqualTo("application/json");
         assertThat(r.body())
                 .startsWith("{")
-                .contains("\"state\": \"LIVE\"", "\"concurrency\": 2", "\"transport\": \"" + weir.server.transport() + "\"")
+                .contains(
+                        "\"state\": \"LIVE\"",
+                        "\"concurrency\": 2",
+                        "\"transport\": \"" + weir.server.transport() + "\"")
                 .contains("\"version\": \"");
     }
 

@@ -19,7 +19,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(NettyLeakCheck.class)
 class GracefulShutdownIntegrationTest {
 
-    /** Connects until refused (the listener closes asynchronously); false if still open after 5 s. */
+    /**
+     * Connects until refused (the listener closes asynchronously); false if still open after 5 s.
+     */
     private static boolean refusesConnections(int port) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (System.nanoTime() < deadline) {
@@ -52,7 +54,10 @@ class GracefulShutdownIntegrationTest {
                                             ex.getResponseBody().write(b);
                                             ex.close();
                                         });
-                Weir weir = Weir.start(Weir.simple(up.address(), "").replace("timeout: 5s", "timeout: 30s"));
+                Weir weir =
+                        Weir.start(
+                                Weir.simple(up.address(), "")
+                                        .replace("timeout: 5s", "timeout: 30s"));
                 RawClient inFlight = new RawClient(weir.port());
                 RawClient idle = new RawClient(weir.port())) {
             int port = weir.port();

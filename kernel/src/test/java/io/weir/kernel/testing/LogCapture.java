@@ -6,9 +6,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Copies what is logged while it is open (slf4j-simple writes to the current {@code System.err}
- * on every call), so a test can check that a path logged, or did not log, a warning. The
- * original stream still gets everything. Test classes run one at a time, so the swap is safe.
+ * Copies what is logged while it is open (slf4j-simple writes to the current {@code System.err} on
+ * every call), so a test can check that a path logged, or did not log, a warning. The original
+ * stream still gets everything. Test classes run one at a time, so the swap is safe.
  */
 public final class LogCapture implements AutoCloseable {
     private final PrintStream original;

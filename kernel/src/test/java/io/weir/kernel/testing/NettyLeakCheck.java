@@ -18,21 +18,22 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Fails a test class when Netty's leak detector reports a {@code ByteBuf} that was garbage
- * collected without being released while the class ran. Use it with {@code
- * @ExtendWith(NettyLeakCheck.class)}.
+ * collected without being released while the class ran. Use it with
+ * {@code @ExtendWith(NettyLeakCheck.class)}.
  *
  * <p>How: a {@link ResourceLeakDetector.LeakListener} is set on the detector every Netty buffer
  * allocator uses ({@code AbstractByteBuf.leakDetector}, read by reflection). A leak is only
  * reported once the leaked buffer has been collected and a later allocation polls the detector's
- * reference queue, so after the class (servers closed, buffers unreachable) {@link #collect()}
- * runs the GC, waits on a sentinel weak reference (no sleeping) and allocates a few buffers. The
- * level is raised to {@code PARANOID} if it is lower, so every buffer is tracked.
+ * reference queue, so after the class (servers closed, buffers unreachable) {@link #collect()} runs
+ * the GC, waits on a sentinel weak reference (no sleeping) and allocates a few buffers. The level
+ * is raised to {@code PARANOID} if it is lower, so every buffer is tracked.
  */
 public final class NettyLeakCheck implements BeforeAllCallback, AfterAllCallback {
     private static final Queue<String> LEAKS = new ConcurrentLinkedQueue<>();
 
     static {
-        if (ResourceLeakDetector.getLevel().ordinal() < ResourceLeakDetector.Level.PARANOID.ordinal()) {
+        if (ResourceLeakDetector.getLevel().ordinal()
+                < ResourceLeakDetector.Level.PARANOID.ordinal()) {
             ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
         }
         try {
@@ -57,8 +58,7 @@ public final class NettyLeakCheck implements BeforeAllCallback, AfterAllCallback
         if (!leaks.isEmpty()) {
             fail(
                     "%d ByteBuf leak(s) reported by Netty's leak detector:%n%s",
-                    leaks.size(),
-                    String.join("\n\n", leaks));
+                    leaks.size(), String.join("\n\n", leaks));
         }
     }
 

@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A plain-socket upstream on 127.0.0.1:0 for tests that need a misbehaving server (resets,
- * truncated or malformed responses): every accepted connection is given to the handler on its
- * own thread, and closed when the handler returns.
+ * truncated or malformed responses): every accepted connection is given to the handler on its own
+ * thread, and closed when the handler returns.
  */
 public final class RawUpstream implements AutoCloseable {
     /** What to do with one accepted connection. */

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * How an upstream connection is kept, dropped or retried, and how response framing the client
- * never sees (interim responses, HEAD, trailers, hop-by-hop fields) is handled.
+ * How an upstream connection is kept, dropped or retried, and how response framing the client never
+ * sees (interim responses, HEAD, trailers, hop-by-hop fields) is handled.
  */
 @ExtendWith(NettyLeakCheck.class)
 class UpstreamConnectionIntegrationTest {
@@ -52,7 +52,8 @@ class UpstreamConnectionIntegrationTest {
                 assertThat(r.body()).isEqualTo("ok");
             }
             assertThat(up.connections()).isEqualTo(5);
-            assertThat(weir.stat("weir_cluster_upstream_rq_retry{cluster=\"backend\"}")).isEqualTo(4);
+            assertThat(weir.stat("weir_cluster_upstream_rq_retry{cluster=\"backend\"}"))
+                    .isEqualTo(4);
             // a request with a body is not retried: it may have been acted upon
             c.send("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
             RawClient.Response post = c.read();
@@ -68,7 +69,9 @@ class UpstreamConnectionIntegrationTest {
                                 s -> {
                                     InputStream in = s.getInputStream();
                                     RawUpstream.readHead(in);
-                                    write(s, "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+                                    write(
+                                            s,
+                                            "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
                                     // keep the socket open: Weir must close it itself
                                     in.read();
                                 });
@@ -82,7 +85,39 @@ class UpstreamConnectionIntegrationTest {
             }
             assertThat(up.connections()).isEqualTo(3);
             assertThat(weir.stat("weir_cluster_upstream_rq_retry{cluster=\"backend\"}")).isZero();
-            assertThat(weir.awaitStat("weir_cluster_upstream_cx_active{cluster=\"backend\"}", 0)).isZero();
+            assertThat(weir.awaitStat("weir_cluster_upstream_cx_active{cluster=\"backend\"}", 0))
+                    .isZero();
+        }
+    }
+
+    @Test
+    void connectionCloseAmongOtherTokensIsHonoured() throws Exception {
+        // the upstream answers one request per connection, saying so among other tokens, then
+        // reads the next request and hangs up
+        try (RawUpstream up =
+                        new RawUpstream(
+                                s -> {
+                                    InputStream in = s.getInputStream();
+                                    RawUpstream.readHead(in);
+                                    write(
+                                            s,
+                                            "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n"
+                                                    + "Connection: x-trace, Close\r\nx-trace: 1\r\n\r\nok");
+                                    RawUpstream.readHead(in);
+                                });
+                Weir weir = Weir.start(Weir.simple(up.address(), ""));
+                RawClient c = new RawClient(weir.port())) {
+            RawClient.Response first = get(c, "/1");
+            assertThat(first.body()).isEqualTo("ok");
+            // x-trace was named in connection: hop-by-hop, not forwarded
+            assertThat(first.header("x-trace")).isNull();
+            // a request with a body cannot be retried: it must get a fresh connection at once
+            c.send("POST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+            RawClient.Response second = c.read();
+            assertThat(second.status()).isEqualTo(200);
+            assertThat(second.body()).isEqualTo("ok");
+            assertThat(up.connections()).isEqualTo(2);
+            assertThat(weir.stat("weir_cluster_upstream_rq_retry{cluster=\"backend\"}")).isZero();
         }
     }
 
@@ -93,10 +128,21 @@ class UpstreamConnectionIntegrationTest {
                                 s -> {
                                     InputStream in = s.getInputStream();
                                     String head = RawUpstream.readHead(in);
-                                    String keep = head.contains("/keep") ? "connection: keep-alive\r\n" : "";
-                                    write(s, "HTTP/1.0 200 OK\r\ncontent-length: 2\r\n" + keep + "\r\nok");
+                                    String keep =
+                                            head.contains("/keep")
+                                                    ? "connection: Keep-Alive, x-a\r\n"
+                                                    : "";
+                                    write(
+                                            s,
+                                            "HTTP/1.0 200 OK\r\ncontent-length: 2\r\n"
+                                                    + keep
+                                                    + "\r\nok");
                                     while (!RawUpstream.readHead(in).isEmpty()) {
-                                        write(s, "HTTP/1.0 200 OK\r\ncontent-length: 2\r\n" + keep + "\r\nok");
+                                        write(
+                                                s,
+                                                "HTTP/1.0 200 OK\r\ncontent-length: 2\r\n"
+                                                        + keep
+                                                        + "\r\nok");
                                     }
                                 });
                 Weir weir = Weir.start(Weir.simple(up.address(), ""));
@@ -127,7 +173,8 @@ class UpstreamConnectionIntegrationTest {
                 Weir weir = Weir.start(Weir.simple(up.address(), ""));
                 RawClient c = new RawClient(weir.port())) {
             for (int i = 0; i < 2; i++) {
-                RawClient.Response r = c.send("GET /i HTTP/1.1\r\nHost: x\r\n\r\n").read(true, false);
+                RawClient.Response r =
+                        c.send("GET /i HTTP/1.1\r\nHost: x\r\n\r\n").read(true, false);
                 assertThat(r.status()).isEqualTo(201);
                 assertThat(r.body()).isEqualTo("done");
             }
@@ -144,13 +191,19 @@ class UpstreamConnectionIntegrationTest {
                                     String head;
                                     while (!(head = RawUpstream.readHead(in)).isEmpty()) {
                                         if (head.startsWith("HEAD ")) {
-                                            write(s, "HTTP/1.1 200 OK\r\ncontent-length: 1234\r\n\r\n");
+                                            write(
+                                                    s,
+                                                    "HTTP/1.1 200 OK\r\ncontent-length: 1234\r\n\r\n");
                                         } else if (head.contains(" /204 ")) {
                                             write(s, "HTTP/1.1 204 No Content\r\n\r\n");
                                         } else if (head.contains(" /304 ")) {
-                                            write(s, "HTTP/1.1 304 Not Modified\r\netag: \"x\"\r\n\r\n");
+                                            write(
+                                                    s,
+                                                    "HTTP/1.1 304 Not Modified\r\netag: \"x\"\r\n\r\n");
                                         } else {
-                                            write(s, "HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nbody");
+                                            write(
+                                                    s,
+                                                    "HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nbody");
                                         }
                                     }
                                 });
@@ -198,6 +251,61 @@ class UpstreamConnectionIntegrationTest {
     }
 
     @Test
+    void aCloseDelimitedUpstreamBodyIsChunkedToTheClientAndTheConnectionNotReused()
+            throws Exception {
+        try (RawUpstream up =
+                        new RawUpstream(
+                                s -> {
+                                    RawUpstream.readHead(s.getInputStream());
+                                    write(
+                                            s,
+                                            "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nuntil ");
+                                    write(s, "the end");
+                                });
+                Weir weir = Weir.start(Weir.simple(up.address(), ""));
+                RawClient c = new RawClient(weir.port())) {
+            for (int i = 0; i < 2; i++) {
+                RawClient.Response r = get(c, "/u");
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.header("transfer-encoding")).isEqualTo("chunked");
+                assertThat(r.body()).isEqualTo("until the end");
+            }
+            assertThat(up.connections()).isEqualTo(2);
+            assertThat(
+                            weir.stat(
+                                    "weir_cluster_upstream_rq_xx{cluster=\"backend\",code_class=\"2xx\"}"))
+                    .isEqualTo(2);
+        }
+    }
+
+    @Test
+    void anEarlyResponseBeforeTheRequestBodyEndsClosesBothConnections() throws Exception {
+        try (RawUpstream up =
+                        new RawUpstream(
+                                s -> {
+                                    RawUpstream.readHead(s.getInputStream());
+                                    write(
+                                            s,
+                                            "HTTP/1.1 413 Payload Too Large\r\ncontent-length: 8\r\n\r\ntoo big!");
+                                    s.getInputStream().readAllBytes();
+                                });
+                Weir weir = Weir.start(Weir.simple(up.address(), ""));
+                RawClient c = new RawClient(weir.port())) {
+            c.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\npartial");
+            RawClient.Response r = c.read();
+            assertThat(r.status()).isEqualTo(413);
+            assertThat(r.body()).isEqualTo("too big!");
+            // the rest of the request will never be read: the connection ends with this response
+            assertThat(r.header("connection")).isEqualTo("close");
+            assertThat(c.closedByPeer()).isTrue();
+            assertThat(weir.awaitStat("weir_cluster_upstream_cx_active{cluster=\"backend\"}", 0))
+                    .isZero();
+            assertThat(weir.awaitStat("weir_http_downstream_rq_active{listener=\"ingress\"}", 0))
+                    .isZero();
+        }
+    }
+
+    @Test
     void hopByHopRequestFieldsAreNotForwarded() throws Exception {
         List<String> heads = new CopyOnWriteArrayList<>();
         try (RawUpstream up =
@@ -218,12 +326,19 @@ class UpstreamConnectionIntegrationTest {
             assertThat(c.read().status()).isEqualTo(200);
             String head = heads.get(0);
             assertThat(head).contains("\r\nx-kept: yes\r\n");
-            assertThat(head).doesNotContain("x-private", "keep-alive", "proxy-connection", "\r\nte:", "\r\nconnection:");
+            assertThat(head)
+                    .doesNotContain(
+                            "x-private",
+                            "keep-alive",
+                            "proxy-connection",
+                            "\r\nte:",
+                            "\r\nconnection:");
         }
     }
 
     @Test
-    void aClientConnectionCloseGetsConnectionCloseAndTheUpstreamConnectionIsKept() throws Exception {
+    void aClientConnectionCloseGetsConnectionCloseAndTheUpstreamConnectionIsKept()
+            throws Exception {
         try (TestUpstream up = new TestUpstream("a");
                 Weir weir = Weir.start(Weir.simple(up.address(), ""))) {
             for (int i = 0; i < 3; i++) {
@@ -246,11 +361,15 @@ class UpstreamConnectionIntegrationTest {
                 Weir weir =
                         Weir.start(
                                 Weir.simple(up.address(), "")
-                                        .replace("connect_timeout: 1s", "connect_timeout: 1s\n    idle_timeout: 100ms"));
+                                        .replace(
+                                                "connect_timeout: 1s",
+                                                "connect_timeout: 1s\n    idle_timeout: 100ms"));
                 RawClient c = new RawClient(weir.port())) {
             assertThat(get(c, "/a").status()).isEqualTo(200);
-            assertThat(weir.stat("weir_cluster_upstream_cx_active{cluster=\"backend\"}")).isEqualTo(1);
-            assertThat(weir.awaitStat("weir_cluster_upstream_cx_active{cluster=\"backend\"}", 0)).isZero();
+            assertThat(weir.stat("weir_cluster_upstream_cx_active{cluster=\"backend\"}"))
+                    .isEqualTo(1);
+            assertThat(weir.awaitStat("weir_cluster_upstream_cx_active{cluster=\"backend\"}", 0))
+                    .isZero();
             assertThat(get(c, "/b").status()).isEqualTo(200);
             assertThat(up.connections()).isEqualTo(2);
         }

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every way an upstream can fail, with the status the client gets, the response flag and details
- * in the access log (JSON, read after Weir is closed so every entry is flushed) and the stats.
+ * Every way an upstream can fail, with the status the client gets, the response flag and details in
+ * the access log (JSON, read after Weir is closed so every entry is flushed) and the stats.
  */
 @ExtendWith(NettyLeakCheck.class)
 class UpstreamFailureIntegrationTest {
@@ -94,17 +94,66 @@ class UpstreamFailureIntegrationTest {
                                 "upstream connect error or disconnect/reset before headers. reset"
                                         + " reason: connection failure\n");
             }
-            assertThat(weir.stat("weir_cluster_upstream_cx_connect_fail{cluster=\"backend\"}")).isEqualTo(3);
+            assertThat(weir.stat("weir_cluster_upstream_cx_connect_fail{cluster=\"backend\"}"))
+                    .isEqualTo(3);
             assertThat(weir.stat("weir_cluster_upstream_cx_active{cluster=\"backend\"}")).isZero();
-            assertThat(weir.awaitStat("weir_cluster_upstream_rq_active{cluster=\"backend\"}", 0)).isZero();
+            assertThat(weir.awaitStat("weir_cluster_upstream_rq_active{cluster=\"backend\"}", 0))
+                    .isZero();
         }
         assertThat(accessLog())
                 .hasSize(3)
                 .allSatisfy(
                         l ->
                                 assertThat(l)
-                                        .contains("\"response_code\":503", "\"response_flags\":\"UF\"")
-                                        .contains("upstream_reset_before_response_started{connection_failure}"));
+                                        .contains(
+                                                "\"response_code\":503",
+                                                "\"response_flags\":\"UF\"")
+                                        .contains(
+                                                "upstream_reset_before_response_started{connection_failure}"));
+    }
+
+    @Test
+    void aConnectThatDoesNotCompleteTimesOutWith503() throws Exception {
+        // a listening socket that never accepts, its accept queue filled: further SYNs are
+        // dropped and a connect hangs until the cluster's connect_timeout
+        try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            java.util.List<java.net.Socket> fillers = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 8; i++) {
+                    java.net.Socket f = new java.net.Socket();
+                    try {
+                        f.connect(full.getLocalSocketAddress(), 200);
+                        fillers.add(f);
+                    } catch (java.net.SocketTimeoutException queueFull) {
+                        f.close();
+                        break;
+                    }
+                }
+                String yaml =
+                        config("127.0.0.1:" + full.getLocalPort(), "")
+                                .replace("connect_timeout: 2s", "connect_timeout: 250ms");
+                try (Weir weir = Weir.start(yaml)) {
+                    long start = System.nanoTime();
+                    RawClient.Response r = get(weir, "/a");
+                    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                    assertThat(r.status()).isEqualTo(503);
+                    assertThat(r.body())
+                            .startsWith(
+                                    "upstream connect error or disconnect/reset before headers.");
+                    assertThat(ms).isBetween(200L, 3000L);
+                    assertThat(
+                                    weir.stat(
+                                            "weir_cluster_upstream_cx_connect_timeout{cluster=\"backend\"}"))
+                            .isEqualTo(1);
+                }
+            } finally {
+                for (java.net.Socket f : fillers) {
+                    f.close();
+                }
+            }
+        }
+        assertThat(accessLog().get(0))
+                .contains("\"response_code\":503", "\"response_flags\":\"UF\"");
     }
 
     @Test
@@ -133,7 +182,8 @@ class UpstreamFailureIntegrationTest {
             assertThat(r.status()).isEqualTo(504);
             assertThat(r.body()).isEqualTo("upstream request timeout\n");
             assertThat(ms).isBetween(190L, 3000L);
-            assertThat(weir.stat("weir_cluster_upstream_rq_timeout{cluster=\"backend\"}")).isEqualTo(1);
+            assertThat(weir.stat("weir_cluster_upstream_rq_timeout{cluster=\"backend\"}"))
+                    .isEqualTo(1);
             release.countDown();
             // the timed-out upstream connection was dropped, the next request gets a fresh one
             RawClient.Response next = get(weir, "/fast");
@@ -143,7 +193,10 @@ class UpstreamFailureIntegrationTest {
             release.countDown();
         }
         assertThat(accessLog().get(0))
-                .contains("\"response_code\":504", "\"response_flags\":\"UT\"", "upstream_response_timeout");
+                .contains(
+                        "\"response_code\":504",
+                        "\"response_flags\":\"UT\"",
+                        "upstream_response_timeout");
     }
 
     @Test
@@ -163,7 +216,8 @@ class UpstreamFailureIntegrationTest {
                                     + " reason: connection termination\n");
             // a fresh connection is not retried
             assertThat(up.connections()).isEqualTo(1);
-            assertThat(weir.stat("weir_cluster_upstream_cx_destroy_remote{cluster=\"backend\"}")).isEqualTo(1);
+            assertThat(weir.stat("weir_cluster_upstream_cx_destroy_remote{cluster=\"backend\"}"))
+                    .isEqualTo(1);
         }
         assertThat(accessLog().get(0))
                 .contains("\"response_code\":503", "\"response_flags\":\"UC\"")
@@ -196,9 +250,12 @@ class UpstreamFailureIntegrationTest {
             }
             // the connection ends (EOF or reset) with at most the 10 bytes sent: never 1000
             assertThat(rest.length).isLessThanOrEqualTo(10);
-            assertThat(new String(rest, StandardCharsets.US_ASCII)).isEqualTo("0123456789".substring(0, rest.length));
-            assertThat(weir.stat("weir_cluster_upstream_cx_destroy_remote{cluster=\"backend\"}")).isEqualTo(1);
-            assertThat(weir.awaitStat("weir_http_downstream_rq_active{listener=\"ingress\"}", 0)).isZero();
+            assertThat(new String(rest, StandardCharsets.US_ASCII))
+                    .isEqualTo("0123456789".substring(0, rest.length));
+            assertThat(weir.stat("weir_cluster_upstream_cx_destroy_remote{cluster=\"backend\"}"))
+                    .isEqualTo(1);
+            assertThat(weir.awaitStat("weir_http_downstream_rq_active{listener=\"ingress\"}", 0))
+                    .isZero();
         }
         assertThat(accessLog().get(0))
                 .contains("\"response_code\":200", "\"response_flags\":\"UC\"")
@@ -212,7 +269,9 @@ class UpstreamFailureIntegrationTest {
                                 s -> {
                                     RawUpstream.readHead(s.getInputStream());
                                     OutputStream out = s.getOutputStream();
-                                    out.write("HTTP/1.1 2OO OK\r\ncontent-length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                                    out.write(
+                                            "HTTP/1.1 2OO OK\r\ncontent-length: 0\r\n\r\n"
+                                                    .getBytes(StandardCharsets.US_ASCII));
                                     out.flush();
                                     s.getInputStream().read();
                                 });
@@ -220,9 +279,13 @@ class UpstreamFailureIntegrationTest {
             RawClient.Response r = get(weir, "/a");
             assertThat(r.status()).isEqualTo(502);
             assertThat(r.body()).isEqualTo("upstream protocol error\n");
-            assertThat(weir.stat("weir_cluster_upstream_cx_protocol_error{cluster=\"backend\"}")).isEqualTo(1);
+            assertThat(weir.stat("weir_cluster_upstream_cx_protocol_error{cluster=\"backend\"}"))
+                    .isEqualTo(1);
         }
         assertThat(accessLog().get(0))
-                .contains("\"response_code\":502", "\"response_flags\":\"UPE\"", "upstream_protocol_error");
+                .contains(
+                        "\"response_code\":502",
+                        "\"response_flags\":\"UPE\"",
+                        "upstream_protocol_error");
     }
 }

@@ -63,9 +63,12 @@ class UpstreamPoolIntegrationTest {
             }
             assertThat(up.requests()).isEqualTo(50);
             assertThat(up.connections()).isEqualTo(1);
-            assertThat(weir.stat("weir_cluster_upstream_cx_total{cluster=\"backend\"}")).isEqualTo(1);
-            assertThat(weir.stat("weir_cluster_upstream_cx_active{cluster=\"backend\"}")).isEqualTo(1);
-            assertThat(weir.stat("weir_cluster_upstream_rq_total{cluster=\"backend\"}")).isEqualTo(50);
+            assertThat(weir.stat("weir_cluster_upstream_cx_total{cluster=\"backend\"}"))
+                    .isEqualTo(1);
+            assertThat(weir.stat("weir_cluster_upstream_cx_active{cluster=\"backend\"}"))
+                    .isEqualTo(1);
+            assertThat(weir.stat("weir_cluster_upstream_rq_total{cluster=\"backend\"}"))
+                    .isEqualTo(50);
         }
     }
 
@@ -102,7 +105,10 @@ class UpstreamPoolIntegrationTest {
                                         for (int i = 0; i < perClient; i++) {
                                             RawClient.Response r = get(c, "/k" + id + "/" + i);
                                             if (r.status() == 200
-                                                    && r.body().contains("uri=/k" + id + "/" + i + "\n")) {
+                                                    && r.body()
+                                                            .contains(
+                                                                    "uri=/k" + id + "/" + i
+                                                                            + "\n")) {
                                                 ok++;
                                             }
                                         }
@@ -126,7 +132,8 @@ class UpstreamPoolIntegrationTest {
         try (TestUpstream a = new TestUpstream("a");
                 TestUpstream b = new TestUpstream("b");
                 TestUpstream c3 = new TestUpstream("c");
-                Weir weir = Weir.start(cluster("round_robin", a.address(), b.address(), c3.address()));
+                Weir weir =
+                        Weir.start(cluster("round_robin", a.address(), b.address(), c3.address()));
                 RawClient c = new RawClient(weir.port())) {
             List<String> order = new ArrayList<>();
             for (int i = 0; i < 30; i++) {
@@ -205,5 +212,95 @@ class UpstreamPoolIntegrationTest {
         } finally {
             release.countDown();
         }
+    }
+
+    private static String limited(String address) {
+        return Weir.simple(address, "")
+                .replace(
+                        "connect_timeout: 1s",
+                        "connect_timeout: 1s\n    max_connections_per_endpoint: 1\n    max_pending_requests: 1");
+    }
+
+    @Test
+    void requestsBeyondTheConnectionAndPendingLimitsGet503Overflow() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch blocked = new CountDownLatch(1);
+        try (TestUpstream up = new TestUpstream("a").on("/block", blocking(blocked, release));
+                Weir weir = Weir.start(limited(up.address()));
+                RawClient first = new RawClient(weir.port());
+                RawClient second = new RawClient(weir.port());
+                RawClient third = new RawClient(weir.port())) {
+            first.send("GET /block HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(blocked.await(5, TimeUnit.SECONDS)).isTrue();
+            // the only connection is busy: this one waits for it
+            second.send("GET /queued HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(weir.awaitStat("weir_cluster_upstream_rq_active{cluster=\"backend\"}", 2))
+                    .isEqualTo(2);
+            // and the queue is full
+            RawClient.Response over = get(third, "/over");
+            assertThat(over.status()).isEqualTo(503);
+            assertThat(over.body()).isEqualTo("upstream overflow\n");
+            assertThat(weir.stat("weir_cluster_upstream_rq_pending_overflow{cluster=\"backend\"}"))
+                    .isEqualTo(1);
+            release.countDown();
+            assertThat(first.read().body()).isEqualTo("released");
+            assertThat(second.read().body()).contains("uri=/queued\n");
+            assertThat(up.connections()).isEqualTo(1);
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void aWaiterWhoseClientLeftNoLongerTakesAPendingSlot() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch blocked = new CountDownLatch(1);
+        try (TestUpstream up = new TestUpstream("a").on("/block", blocking(blocked, release));
+                Weir weir = Weir.start(limited(up.address()));
+                RawClient first = new RawClient(weir.port());
+                RawClient third = new RawClient(weir.port())) {
+            first.send("GET /block HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(blocked.await(5, TimeUnit.SECONDS)).isTrue();
+            try (RawClient second = new RawClient(weir.port())) {
+                second.send("GET /gone HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(
+                                weir.awaitStat(
+                                        "weir_cluster_upstream_rq_active{cluster=\"backend\"}", 2))
+                        .isEqualTo(2);
+            }
+            // the waiting client left: its place in the queue is free again
+            assertThat(weir.awaitStat("weir_cluster_upstream_rq_active{cluster=\"backend\"}", 1))
+                    .isEqualTo(1);
+            third.send("GET /queued HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(weir.awaitStat("weir_cluster_upstream_rq_active{cluster=\"backend\"}", 2))
+                    .isEqualTo(2);
+            assertThat(weir.stat("weir_cluster_upstream_rq_pending_overflow{cluster=\"backend\"}"))
+                    .isZero();
+            release.countDown();
+            assertThat(first.read().body()).isEqualTo("released");
+            RawClient.Response queued = third.read();
+            assertThat(queued.status()).isEqualTo(200);
+            assertThat(queued.body()).contains("uri=/queued\n");
+            // the request whose client left never reached the upstream
+            assertThat(up.requests()).isEqualTo(2);
+        } finally {
+            release.countDown();
+        }
+    }
+
+    private static com.sun.net.httpserver.HttpHandler blocking(
+            CountDownLatch blocked, CountDownLatch release) {
+        return ex -> {
+            blocked.countDown();
+            try {
+                release.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            byte[] body = "released".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        };
     }
 }
