@@ -11,6 +11,7 @@ import io.weir.kernel.http1.HeaderMap;
 import io.weir.kernel.http1.Http1Parser;
 import io.weir.kernel.http1.Http1Writer;
 import io.weir.kernel.http1.RequestHead;
+import io.weir.kernel.http1.RequestParser;
 import io.weir.kernel.http1.ResponseHead;
 import io.weir.kernel.router.PathNormalizer;
 import io.weir.kernel.router.RouteEntry;
@@ -130,10 +131,13 @@ final class ActiveStream {
         }
         if (!t.startsWith("/")) {
             int scheme = t.indexOf("://");
-            if (scheme > 0 && t.regionMatches(true, 0, "http", 0, 4)) {
+            boolean http =
+                    scheme == 4 && t.regionMatches(true, 0, "http", 0, 4)
+                            || scheme == 5 && t.regionMatches(true, 0, "https", 0, 5);
+            if (http) {
                 int slash = t.indexOf('/', scheme + 3);
                 String auth = slash < 0 ? t.substring(scheme + 3) : t.substring(scheme + 3, slash);
-                if (auth.isEmpty() || auth.indexOf('@') >= 0) {
+                if (!RequestParser.isValidHost(auth)) {
                     sendLocalReply(400, "invalid request target", ResponseFlag.DPE.bit(), "invalid_target", true);
                     return false;
                 }

@@ -1,6 +1,7 @@
 package io.weir.kernel.http;
 
 import io.weir.kernel.http1.HeaderMap;
+import java.util.Locale;
 
 /** Removal of hop-by-hop header fields (RFC 9110 7.6.1) before a message is forwarded. */
 final class Hop {
@@ -9,41 +10,56 @@ final class Hop {
     /** Strips the request's hop-by-hop fields, {@code expect} and framing Weir will redo. */
     static void stripRequest(HeaderMap h) {
         stripListed(h);
-        h.remove("keep-alive");
-        h.remove("proxy-connection");
-        h.remove("transfer-encoding");
-        h.remove("upgrade");
-        h.remove("expect");
         String te = h.get("te");
-        if (te != null && !te.trim().equalsIgnoreCase("trailers")) {
-            h.remove("te");
-        }
+        boolean keepTe = te != null && te.trim().equalsIgnoreCase("trailers");
+        h.removeIf(
+                n ->
+                        switch (n) {
+                            case "connection",
+                                    "keep-alive",
+                                    "proxy-connection",
+                                    "transfer-encoding",
+                                    "upgrade",
+                                    "expect" -> true;
+                            case "te" -> !keepTe;
+                            default -> false;
+                        });
     }
 
     /** Strips the response's hop-by-hop fields; Weir sets its own framing. */
     static void stripResponse(HeaderMap h) {
         stripListed(h);
-        h.remove("keep-alive");
-        h.remove("proxy-connection");
-        h.remove("transfer-encoding");
-        h.remove("upgrade");
+        h.removeIf(
+                n ->
+                        switch (n) {
+                            case "connection",
+                                    "keep-alive",
+                                    "proxy-connection",
+                                    "transfer-encoding",
+                                    "upgrade" -> true;
+                            default -> false;
+                        });
     }
 
-    /** Removes {@code connection} and every field it names. */
+    /** Removes every field the {@code connection} header names (not the header itself). */
     private static void stripListed(HeaderMap h) {
-        String c = h.get("connection");
-        if (c == null) {
+        if (h.count("connection") == 0) {
             return;
         }
         for (String v : h.getAll("connection")) {
-            for (String token : v.split(",")) {
-                String t = token.trim().toLowerCase(java.util.Locale.ROOT);
-                if (!t.isEmpty() && !t.equals("close") && !t.equals("keep-alive")
-                        && !t.equals("content-length") && !t.equals("host")) {
-                    h.remove(t);
+            int start = 0;
+            while (start <= v.length()) {
+                int comma = v.indexOf(',', start);
+                if (comma < 0) {
+                    comma = v.length();
+                }
+                String t = v.substring(start, comma).trim().toLowerCase(Locale.ROOT);
+                start = comma + 1;
+                switch (t) {
+                    case "", "close", "keep-alive", "content-length", "host", "connection" -> {}
+                    default -> h.remove(t);
                 }
             }
         }
-        h.remove("connection");
     }
 }

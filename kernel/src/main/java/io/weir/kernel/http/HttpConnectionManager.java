@@ -178,6 +178,9 @@ final class HttpConnectionManager extends ChannelInboundHandlerAdapter
 
     @Override
     public void onRequestHead(RequestHead head, long bodyLength) {
+        if (closed) {
+            return;
+        }
         headerDeadline = 0;
         stream = new ActiveStream(this, head, bodyLength);
         lr.stats.rqTotal.inc(slot());
@@ -203,6 +206,9 @@ final class HttpConnectionManager extends ChannelInboundHandlerAdapter
 
     @Override
     public void onRequestError(int status, String reason) {
+        if (closed) {
+            return; // bytes parsed after we decided to close belong to no request
+        }
         lr.stats.cxProtocolError.inc(slot());
         closeAfterResponse = true;
         if (status == 0) {

@@ -20,7 +20,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -249,9 +248,6 @@ class StrictHttpIntegrationTest {
         assertUpstreamSawNothingSince(before);
     }
 
-    @Disabled(
-            "bug: ActiveStream.parseTarget accepts any scheme starting with \"http\" and forwards"
-                    + " the absolute-form authority as Host without validating it")
     @ParameterizedTest
     @ValueSource(
             strings = {
@@ -772,10 +768,6 @@ class StrictHttpIntegrationTest {
     }
 
     @Test
-    @Disabled(
-            "bug: HttpConnectionManager.onRequestError runs after the 413 closed the connection"
-                    + " (the parser goes on with the rest of the read) and counts a phantom 400"
-                    + " request, protocol error and access-log entry")
     void countsOneRequestWhenBytesAfterA413WouldHaveBeenAProtocolError() throws Exception {
         try (Weir w = Weir.start(limitsConfig("max_request_body: 1KiB"))) {
             String chunk = "258\r\n" + "x".repeat(600) + "\r\n";
