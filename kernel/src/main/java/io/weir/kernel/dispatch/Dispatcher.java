@@ -6,9 +6,9 @@ import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One worker's event loop, as Envoy's Dispatcher: every connection, stream, upstream connection
- * and timer of the worker runs on this one thread, so they need no locks. Other threads reach it
- * only through {@link #post}.
+ * One worker's event loop, as Envoy's Dispatcher: every connection, stream, upstream connection and
+ * timer of the worker runs on this one thread, so they need no locks. Other threads reach it only
+ * through {@link #post}.
  *
  * <p>Threading: {@link #post} may be called from any thread; everything else only from this
  * dispatcher's own thread.
@@ -53,8 +53,8 @@ public final class Dispatcher {
     }
 
     /**
-     * Deferred deletion: runs {@code teardown} at the end of the current loop iteration, never
-     * in the middle of the callback that asked for it.
+     * Deferred deletion: runs {@code teardown} at the end of the current loop iteration, never in
+     * the middle of the callback that asked for it.
      */
     public void deferredDelete(Runnable teardown) {
         deferred.add(teardown);

@@ -88,7 +88,12 @@ final class ActiveStream {
             if (!head.http10 && expect.equalsIgnoreCase("100-continue")) {
                 expectContinue = bodyLength != 0;
             } else {
-                sendLocalReply(417, "unsupported expect value", ResponseFlag.DPE.bit(), "bad_expect", true);
+                sendLocalReply(
+                        417,
+                        "unsupported expect value",
+                        ResponseFlag.DPE.bit(),
+                        "bad_expect",
+                        true);
                 return;
             }
         }
@@ -126,7 +131,12 @@ final class ActiveStream {
         String t = head.target;
         authority = head.headers.get("host");
         if (head.method.equals("CONNECT")) {
-            sendLocalReply(501, "CONNECT is not supported", ResponseFlag.DPE.bit(), "connect_unsupported", true);
+            sendLocalReply(
+                    501,
+                    "CONNECT is not supported",
+                    ResponseFlag.DPE.bit(),
+                    "connect_unsupported",
+                    true);
             return false;
         }
         if (!t.startsWith("/")) {
@@ -138,7 +148,12 @@ final class ActiveStream {
                 int slash = t.indexOf('/', scheme + 3);
                 String auth = slash < 0 ? t.substring(scheme + 3) : t.substring(scheme + 3, slash);
                 if (!RequestParser.isValidHost(auth)) {
-                    sendLocalReply(400, "invalid request target", ResponseFlag.DPE.bit(), "invalid_target", true);
+                    sendLocalReply(
+                            400,
+                            "invalid request target",
+                            ResponseFlag.DPE.bit(),
+                            "invalid_target",
+                            true);
                     return false;
                 }
                 authority = auth;
@@ -148,14 +163,24 @@ final class ActiveStream {
                 path = "*";
                 return true;
             } else {
-                sendLocalReply(400, "invalid request target", ResponseFlag.DPE.bit(), "invalid_target", true);
+                sendLocalReply(
+                        400,
+                        "invalid request target",
+                        ResponseFlag.DPE.bit(),
+                        "invalid_target",
+                        true);
                 return false;
             }
         }
         int q = t.indexOf('?');
         int hash = t.indexOf('#');
         if (hash >= 0) {
-            sendLocalReply(400, "fragment in request target", ResponseFlag.DPE.bit(), "invalid_target", true);
+            sendLocalReply(
+                    400,
+                    "fragment in request target",
+                    ResponseFlag.DPE.bit(),
+                    "invalid_target",
+                    true);
             return false;
         }
         String raw = q < 0 ? t : t.substring(0, q);
@@ -293,7 +318,9 @@ final class ActiveStream {
         hcm.channel.flush();
     }
 
-    /** The response cannot be completed: close the downstream connection (a reset to the client). */
+    /**
+     * The response cannot be completed: close the downstream connection (a reset to the client).
+     */
     void resetStream(int flag, String why) {
         flags |= flag;
         details = why;

@@ -5,8 +5,8 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * One worker's open downstream connections, so a drain can reach them. The set is touched only
- * on the worker; {@link #open()} may be read from any thread.
+ * One worker's open downstream connections, so a drain can reach them. The set is touched only on
+ * the worker; {@link #open()} may be read from any thread.
  */
 public final class ConnectionDrain {
     private final Set<HttpConnectionManager> conns = new HashSet<>();
@@ -36,8 +36,8 @@ public final class ConnectionDrain {
     }
 
     /**
-     * On the worker: from now on every response carries {@code connection: close}; idle
-     * connections close at once.
+     * On the worker: from now on every response carries {@code connection: close}; idle connections
+     * close at once.
      */
     public void startDrain() {
         draining = true;

@@ -20,7 +20,8 @@ final class Hop {
                                     "proxy-connection",
                                     "transfer-encoding",
                                     "upgrade",
-                                    "expect" -> true;
+                                    "expect" ->
+                                    true;
                             case "te" -> !keepTe;
                             default -> false;
                         });
@@ -36,7 +37,8 @@ final class Hop {
                                     "keep-alive",
                                     "proxy-connection",
                                     "transfer-encoding",
-                                    "upgrade" -> true;
+                                    "upgrade" ->
+                                    true;
                             default -> false;
                         });
     }

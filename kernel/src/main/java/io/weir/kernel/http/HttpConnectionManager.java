@@ -5,9 +5,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.weir.kernel.http1.Cumulation;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.weir.kernel.accesslog.ResponseFlag;
+import io.weir.kernel.http1.Cumulation;
 import io.weir.kernel.http1.HeaderMap;
 import io.weir.kernel.http1.RequestHead;
 import io.weir.kernel.http1.RequestParser;
@@ -15,14 +15,15 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The HTTP/1.1 connection manager of one downstream connection (Envoy's HCM): parses requests,
- * runs one {@link ActiveStream} at a time (pipelined requests wait their turn, so responses go
- * out in order), enforces the request-header, idle and per-route timeouts with one lazily
- * re-armed timer, and applies back-pressure by pausing reads. Lives on one worker.
+ * The HTTP/1.1 connection manager of one downstream connection (Envoy's HCM): parses requests, runs
+ * one {@link ActiveStream} at a time (pipelined requests wait their turn, so responses go out in
+ * order), enforces the request-header, idle and per-route timeouts with one lazily re-armed timer,
+ * and applies back-pressure by pausing reads. Lives on one worker.
  */
 final class HttpConnectionManager extends ChannelInboundHandlerAdapter
         implements RequestParser.Listener {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpConnectionManager.class);
+    private static final org.slf4j.Logger LOG =
+            org.slf4j.LoggerFactory.getLogger(HttpConnectionManager.class);
 
     /** Bytes of pipelined requests held while a response is in progress before reads pause. */
     private static final int PIPELINE_HOLD_BYTES = 64 * 1024;

@@ -6,8 +6,8 @@ import io.netty.channel.EventLoop;
 import java.util.Map;
 
 /**
- * Installs an {@link HttpConnectionManager} on each accepted connection, for the worker whose
- * event loop the connection landed on.
+ * Installs an {@link HttpConnectionManager} on each accepted connection, for the worker whose event
+ * loop the connection landed on.
  */
 public final class HttpListener extends ChannelInitializer<Channel> {
     private final ListenerRuntime lr;

@@ -21,7 +21,12 @@ public final class ListenerStats {
     public final Histogram rqTime;
 
     public ListenerStats(Stats s, String listener) {
-        rqTotal = s.counter("weir_http_downstream_rq_total", "Downstream requests", "listener", listener);
+        rqTotal =
+                s.counter(
+                        "weir_http_downstream_rq_total",
+                        "Downstream requests",
+                        "listener",
+                        listener);
         for (int i = 0; i < 5; i++) {
             rqXx[i] =
                     s.counter(
@@ -32,9 +37,24 @@ public final class ListenerStats {
                             "code_class",
                             (i + 1) + "xx");
         }
-        cxTotal = s.counter("weir_http_downstream_cx_total", "Downstream connections accepted", "listener", listener);
-        cxActive = s.gauge("weir_http_downstream_cx_active", "Downstream connections open", "listener", listener);
-        rqActive = s.gauge("weir_http_downstream_rq_active", "Downstream requests in flight", "listener", listener);
+        cxTotal =
+                s.counter(
+                        "weir_http_downstream_cx_total",
+                        "Downstream connections accepted",
+                        "listener",
+                        listener);
+        cxActive =
+                s.gauge(
+                        "weir_http_downstream_cx_active",
+                        "Downstream connections open",
+                        "listener",
+                        listener);
+        rqActive =
+                s.gauge(
+                        "weir_http_downstream_rq_active",
+                        "Downstream requests in flight",
+                        "listener",
+                        listener);
         cxProtocolError =
                 s.counter(
                         "weir_http_downstream_cx_protocol_error",
@@ -48,10 +68,23 @@ public final class ListenerStats {
                         "listener",
                         listener);
         cxIdleTimeout =
-                s.counter("weir_http_downstream_cx_idle_timeout", "Idle downstream connections closed", "listener", listener);
+                s.counter(
+                        "weir_http_downstream_cx_idle_timeout",
+                        "Idle downstream connections closed",
+                        "listener",
+                        listener);
         rqTooLarge =
-                s.counter("weir_http_downstream_rq_too_large", "Requests refused for their body size (413)", "listener", listener);
-        rqNoRoute = s.counter("weir_http_no_route", "Requests that matched no route (404)", "listener", listener);
+                s.counter(
+                        "weir_http_downstream_rq_too_large",
+                        "Requests refused for their body size (413)",
+                        "listener",
+                        listener);
+        rqNoRoute =
+                s.counter(
+                        "weir_http_no_route",
+                        "Requests that matched no route (404)",
+                        "listener",
+                        listener);
         cxDestroyRemoteActiveRq =
                 s.counter(
                         "weir_http_downstream_cx_destroy_remote_active_rq",

@@ -64,7 +64,8 @@ final class Router implements UpstreamStream {
         cluster = s.hcm.worker.clusters().get(name);
         if (cluster == null) {
             // validated at load time; only a bug could bring us here
-            s.sendLocalReply(503, "unknown cluster", ResponseFlag.UH.bit(), "cluster_not_found", false);
+            s.sendLocalReply(
+                    503, "unknown cluster", ResponseFlag.UH.bit(), "cluster_not_found", false);
             return;
         }
         cstats = cluster.cluster().stats;
@@ -150,17 +151,28 @@ final class Router implements UpstreamStream {
             return;
         }
         switch (reason) {
-            case NO_HEALTHY_HOST -> s.sendLocalReply(
-                    503, "no healthy upstream", ResponseFlag.UH.bit(), "no_healthy_upstream", false);
-            case OVERFLOW -> s.sendLocalReply(
-                    503, "upstream overflow", ResponseFlag.UO.bit(), "upstream_overflow", false);
-            default -> s.sendLocalReply(
-                    503,
-                    "upstream connect error or disconnect/reset before headers. reset reason:"
-                            + " connection failure",
-                    ResponseFlag.UF.bit(),
-                    "upstream_reset_before_response_started{connection_failure}",
-                    false);
+            case NO_HEALTHY_HOST ->
+                    s.sendLocalReply(
+                            503,
+                            "no healthy upstream",
+                            ResponseFlag.UH.bit(),
+                            "no_healthy_upstream",
+                            false);
+            case OVERFLOW ->
+                    s.sendLocalReply(
+                            503,
+                            "upstream overflow",
+                            ResponseFlag.UO.bit(),
+                            "upstream_overflow",
+                            false);
+            default ->
+                    s.sendLocalReply(
+                            503,
+                            "upstream connect error or disconnect/reset before headers. reset reason:"
+                                    + " connection failure",
+                            ResponseFlag.UF.bit(),
+                            "upstream_reset_before_response_started{connection_failure}",
+                            false);
         }
     }
 
@@ -308,7 +320,11 @@ final class Router implements UpstreamStream {
         }
         if (protocolError) {
             s.sendLocalReply(
-                    502, "upstream protocol error", ResponseFlag.UPE.bit(), "upstream_protocol_error", false);
+                    502,
+                    "upstream protocol error",
+                    ResponseFlag.UPE.bit(),
+                    "upstream_protocol_error",
+                    false);
         } else if (!s.responseStarted()) {
             s.sendLocalReply(
                     503,
@@ -331,7 +347,12 @@ final class Router implements UpstreamStream {
         if (s.responseStarted()) {
             s.resetStream(ResponseFlag.UT.bit(), "upstream_response_timeout");
         } else {
-            s.sendLocalReply(504, "upstream request timeout", ResponseFlag.UT.bit(), "upstream_response_timeout", false);
+            s.sendLocalReply(
+                    504,
+                    "upstream request timeout",
+                    ResponseFlag.UT.bit(),
+                    "upstream_response_timeout",
+                    false);
         }
     }
 

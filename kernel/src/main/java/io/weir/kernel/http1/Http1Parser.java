@@ -340,7 +340,6 @@ public abstract class Http1Parser {
         }
     }
 
-
     private void headersComplete() throws ParseError {
         framing = decideFraming(headers);
         switch (framing) {

@@ -4,18 +4,54 @@ import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Turns a header name on the wire into its lower-case String, returning a shared instance for
- * the common names so that parsing them allocates nothing.
+ * Turns a header name on the wire into its lower-case String, returning a shared instance for the
+ * common names so that parsing them allocates nothing.
  */
 final class KnownNames {
     private static final String[] NAMES = {
-        "host", "user-agent", "accept", "accept-encoding", "accept-language", "content-length",
-        "content-type", "transfer-encoding", "connection", "keep-alive", "cookie", "set-cookie",
-        "authorization", "cache-control", "date", "server", "expect", "te", "trailer", "upgrade",
-        "proxy-connection", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
-        "x-request-id", "x-real-ip", "traceparent", "tracestate", "referer", "origin", "pragma",
-        "etag", "last-modified", "location", "vary", "content-encoding", "if-none-match",
-        "if-modified-since", "range", "accept-ranges", "age", "expires", "via"
+        "host",
+        "user-agent",
+        "accept",
+        "accept-encoding",
+        "accept-language",
+        "content-length",
+        "content-type",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "cookie",
+        "set-cookie",
+        "authorization",
+        "cache-control",
+        "date",
+        "server",
+        "expect",
+        "te",
+        "trailer",
+        "upgrade",
+        "proxy-connection",
+        "x-forwarded-for",
+        "x-forwarded-proto",
+        "x-forwarded-host",
+        "x-request-id",
+        "x-real-ip",
+        "traceparent",
+        "tracestate",
+        "referer",
+        "origin",
+        "pragma",
+        "etag",
+        "last-modified",
+        "location",
+        "vary",
+        "content-encoding",
+        "if-none-match",
+        "if-modified-since",
+        "range",
+        "accept-ranges",
+        "age",
+        "expires",
+        "via"
     };
     private static final int SLOTS = 512;
     private static final String[] TABLE = new String[SLOTS];

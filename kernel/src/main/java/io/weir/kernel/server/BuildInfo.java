@@ -16,7 +16,8 @@ public final class BuildInfo {
     }
 
     private static String load() {
-        try (InputStream in = BuildInfo.class.getResourceAsStream("/io/weir/kernel/build.properties")) {
+        try (InputStream in =
+                BuildInfo.class.getResourceAsStream("/io/weir/kernel/build.properties")) {
             if (in == null) {
                 return "unknown";
             }

@@ -9,7 +9,8 @@ package io.weir.kernel.server;
 public record ServerOptions(int concurrency, boolean forceNio) {
     public ServerOptions {
         if (concurrency < 1) {
-            throw new IllegalArgumentException("concurrency must be >= 1 (was " + concurrency + ")");
+            throw new IllegalArgumentException(
+                    "concurrency must be >= 1 (was " + concurrency + ")");
         }
     }
 

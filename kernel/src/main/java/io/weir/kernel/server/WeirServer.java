@@ -41,11 +41,12 @@ import org.slf4j.LoggerFactory;
 /**
  * A running Weir: N workers (each a {@link Dispatcher} over one event loop), the listeners (one
  * socket per worker with {@code SO_REUSEPORT} under epoll; one shared acceptor under NIO), the
- * cluster manager, the admin listener and the graceful drain. A main loop, apart from the
- * workers, runs DNS, the admin endpoints and the drain.
+ * cluster manager, the admin listener and the graceful drain. A main loop, apart from the workers,
+ * runs DNS, the admin endpoints and the drain.
  */
 public final class WeirServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WeirServer.class);
+
     /** How long a graceful shutdown waits for in-flight requests before closing them. */
     static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -116,12 +117,14 @@ public final class WeirServer implements AutoCloseable {
                         new Admin(),
                         mainGroup,
                         transport.serverChannel(),
-                        socketAddress(config.admin().address().host(), config.admin().address().port()));
+                        socketAddress(
+                                config.admin().address().host(), config.admin().address().port()));
         try {
             adminAddress = admin.start();
         } catch (Exception e) {
             throw new StartupException(
-                    "cannot bind admin listener to " + config.admin().address() + ": " + message(e), e);
+                    "cannot bind admin listener to " + config.admin().address() + ": " + message(e),
+                    e);
         }
         registerProcessStats();
         state = "LIVE";
@@ -179,7 +182,13 @@ public final class WeirServer implements AutoCloseable {
             }
         } catch (Exception e) {
             throw new StartupException(
-                    "cannot bind listener \"" + lc.name() + "\" to " + lc.address() + ": " + message(e), e);
+                    "cannot bind listener \""
+                            + lc.name()
+                            + "\" to "
+                            + lc.address()
+                            + ": "
+                            + message(e),
+                    e);
         }
     }
 
@@ -208,12 +217,18 @@ public final class WeirServer implements AutoCloseable {
 
     private void registerProcessStats() {
         Runtime rt = Runtime.getRuntime();
-        stats.gaugeFn("weir_server_uptime_seconds", "Seconds since start",
+        stats.gaugeFn(
+                "weir_server_uptime_seconds",
+                "Seconds since start",
                 () -> (System.currentTimeMillis() - startMillis) / 1000.0);
         stats.gaugeFn("weir_server_concurrency", "Worker threads", () -> options.concurrency());
-        stats.gaugeFn("weir_server_memory_heap_used_bytes", "JVM heap in use",
+        stats.gaugeFn(
+                "weir_server_memory_heap_used_bytes",
+                "JVM heap in use",
                 () -> rt.totalMemory() - rt.freeMemory());
-        stats.gaugeFn("weir_server_live", "1 when serving, 0 while starting or draining",
+        stats.gaugeFn(
+                "weir_server_live",
+                "1 when serving, 0 while starting or draining",
                 () -> "LIVE".equals(state) ? 1 : 0);
     }
 
@@ -330,18 +345,34 @@ public final class WeirServer implements AutoCloseable {
         public String clustersText() {
             StringBuilder sb = new StringBuilder();
             for (Cluster c : clusters.all()) {
-                sb.append(c.name()).append("::lb_policy::")
+                sb.append(c.name())
+                        .append("::lb_policy::")
                         .append(c.config.lbPolicy().name().toLowerCase(java.util.Locale.ROOT))
                         .append('\n');
-                sb.append(c.name()).append("::connect_timeout::")
-                        .append(c.config.connectTimeout().toMillis()).append("ms\n");
+                sb.append(c.name())
+                        .append("::connect_timeout::")
+                        .append(c.config.connectTimeout().toMillis())
+                        .append("ms\n");
                 for (InetSocketAddress h : c.hosts()) {
-                    String host = h.getAddress() != null ? h.getAddress().getHostAddress() : h.getHostString();
-                    sb.append(c.name()).append("::").append(host).append(':').append(h.getPort())
+                    String host =
+                            h.getAddress() != null
+                                    ? h.getAddress().getHostAddress()
+                                    : h.getHostString();
+                    sb.append(c.name())
+                            .append("::")
+                            .append(host)
+                            .append(':')
+                            .append(h.getPort())
                             .append("::health_flags::healthy\n");
                 }
-                sb.append(c.name()).append("::upstream_rq_total::").append(c.stats.rqTotal.value()).append('\n');
-                sb.append(c.name()).append("::upstream_cx_active::").append(c.stats.cxActive.value()).append('\n');
+                sb.append(c.name())
+                        .append("::upstream_rq_total::")
+                        .append(c.stats.rqTotal.value())
+                        .append('\n');
+                sb.append(c.name())
+                        .append("::upstream_cx_active::")
+                        .append(c.stats.cxActive.value())
+                        .append('\n');
             }
             return sb.toString();
         }
@@ -351,18 +382,31 @@ public final class WeirServer implements AutoCloseable {
             StringBuilder sb = new StringBuilder();
             listenerAddresses.forEach(
                     (name, a) ->
-                            sb.append(name).append("::").append(a.getAddress().getHostAddress())
-                                    .append(':').append(a.getPort()).append('\n'));
+                            sb.append(name)
+                                    .append("::")
+                                    .append(a.getAddress().getHostAddress())
+                                    .append(':')
+                                    .append(a.getPort())
+                                    .append('\n'));
             return sb.toString();
         }
 
         @Override
         public String serverInfoJson() {
             long uptime = (System.currentTimeMillis() - startMillis) / 1000;
-            return "{\n  \"version\": \"" + BuildInfo.version() + "\",\n  \"state\": \"" + state()
-                    + "\",\n  \"uptime_seconds\": " + uptime + ",\n  \"concurrency\": "
-                    + options.concurrency() + ",\n  \"transport\": \"" + transport.name()
-                    + "\",\n  \"java\": \"" + System.getProperty("java.version") + "\"\n}\n";
+            return "{\n  \"version\": \""
+                    + BuildInfo.version()
+                    + "\",\n  \"state\": \""
+                    + state()
+                    + "\",\n  \"uptime_seconds\": "
+                    + uptime
+                    + ",\n  \"concurrency\": "
+                    + options.concurrency()
+                    + ",\n  \"transport\": \""
+                    + transport.name()
+                    + "\",\n  \"java\": \""
+                    + System.getProperty("java.version")
+                    + "\"\n}\n";
         }
 
         @Override
@@ -390,7 +434,8 @@ public final class WeirServer implements AutoCloseable {
         public void setLogLevel(String level) {
             throw new IllegalArgumentException(
                     "changing the log level at run time is not supported by the bundled logger;"
-                            + " start with -Dorg.slf4j.simpleLogger.defaultLogLevel=" + level);
+                            + " start with -Dorg.slf4j.simpleLogger.defaultLogLevel="
+                            + level);
         }
     }
 }

@@ -23,9 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * All clusters of the running config. Endpoints given as IP literals are used as they are;
- * endpoints given by name are resolved asynchronously with Netty's DNS resolver (which reads
- * {@code /etc/hosts} first) on the main loop, and re-resolved every {@code dns_refresh_rate}; a
- * changed answer swaps the cluster's host set whole. A failed lookup keeps the last good answer.
+ * endpoints given by name are resolved asynchronously with Netty's DNS resolver (which reads {@code
+ * /etc/hosts} first) on the main loop, and re-resolved every {@code dns_refresh_rate}; a changed
+ * answer swaps the cluster's host set whole. A failed lookup keeps the last good answer.
  */
 public final class ClusterManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClusterManager.class);
@@ -36,7 +36,8 @@ public final class ClusterManager implements AutoCloseable {
     private DnsNameResolver resolver;
     private volatile boolean closed;
 
-    public ClusterManager(List<ClusterConfig> configs, Stats stats, EventLoop main, Transport transport) {
+    public ClusterManager(
+            List<ClusterConfig> configs, Stats stats, EventLoop main, Transport transport) {
         this.main = main;
         this.transport = transport;
         for (ClusterConfig c : configs) {
@@ -166,8 +167,7 @@ public final class ClusterManager implements AutoCloseable {
             }
         }
         // keep the last good answer when a lookup failed and produced nothing new
-        if (!(anyFailed && hosts.isEmpty() && !c.hosts().isEmpty())
-                && !hosts.equals(c.hosts())) {
+        if (!(anyFailed && hosts.isEmpty() && !c.hosts().isEmpty()) && !hosts.equals(c.hosts())) {
             c.setHosts(hosts);
             log.info("cluster hosts updated cluster={} hosts={}", c.name(), hosts.size());
         }

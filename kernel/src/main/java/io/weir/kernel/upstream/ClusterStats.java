@@ -22,7 +22,9 @@ public final class ClusterStats {
     public final Histogram rqTime;
 
     public ClusterStats(Stats s, String cluster) {
-        rqTotal = s.counter("weir_cluster_upstream_rq_total", "Upstream requests", "cluster", cluster);
+        rqTotal =
+                s.counter(
+                        "weir_cluster_upstream_rq_total", "Upstream requests", "cluster", cluster);
         for (int i = 0; i < 5; i++) {
             rqXx[i] =
                     s.counter(
@@ -33,13 +35,36 @@ public final class ClusterStats {
                             "code_class",
                             (i + 1) + "xx");
         }
-        cxTotal = s.counter("weir_cluster_upstream_cx_total", "Upstream connections opened", "cluster", cluster);
-        cxActive = s.gauge("weir_cluster_upstream_cx_active", "Upstream connections open", "cluster", cluster);
+        cxTotal =
+                s.counter(
+                        "weir_cluster_upstream_cx_total",
+                        "Upstream connections opened",
+                        "cluster",
+                        cluster);
+        cxActive =
+                s.gauge(
+                        "weir_cluster_upstream_cx_active",
+                        "Upstream connections open",
+                        "cluster",
+                        cluster);
         cxConnectFail =
-                s.counter("weir_cluster_upstream_cx_connect_fail", "Upstream connect failures", "cluster", cluster);
+                s.counter(
+                        "weir_cluster_upstream_cx_connect_fail",
+                        "Upstream connect failures",
+                        "cluster",
+                        cluster);
         cxConnectTimeout =
-                s.counter("weir_cluster_upstream_cx_connect_timeout", "Upstream connect timeouts", "cluster", cluster);
-        rqTimeout = s.counter("weir_cluster_upstream_rq_timeout", "Upstream requests timed out", "cluster", cluster);
+                s.counter(
+                        "weir_cluster_upstream_cx_connect_timeout",
+                        "Upstream connect timeouts",
+                        "cluster",
+                        cluster);
+        rqTimeout =
+                s.counter(
+                        "weir_cluster_upstream_rq_timeout",
+                        "Upstream requests timed out",
+                        "cluster",
+                        cluster);
         rqPendingOverflow =
                 s.counter(
                         "weir_cluster_upstream_rq_pending_overflow",
@@ -64,7 +89,12 @@ public final class ClusterStats {
                         "Malformed upstream responses",
                         "cluster",
                         cluster);
-        rqActive = s.gauge("weir_cluster_upstream_rq_active", "Upstream requests in flight", "cluster", cluster);
+        rqActive =
+                s.gauge(
+                        "weir_cluster_upstream_rq_active",
+                        "Upstream requests in flight",
+                        "cluster",
+                        cluster);
         rqTime =
                 s.histogram(
                         "weir_cluster_upstream_rq_time",

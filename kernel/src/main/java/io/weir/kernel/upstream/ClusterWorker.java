@@ -13,8 +13,8 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * One worker's view of a cluster: a {@link HostPool} per host and the load balancer's state.
- * Worker thread only. When the shared host set changes (DNS), pools of hosts that stay are kept.
+ * One worker's view of a cluster: a {@link HostPool} per host and the load balancer's state. Worker
+ * thread only. When the shared host set changes (DNS), pools of hosts that stay are kept.
  */
 public final class ClusterWorker {
     /** A pending connection request; cancel it when the stream goes away. */
@@ -42,7 +42,10 @@ public final class ClusterWorker {
                         .option(ChannelOption.SO_KEEPALIVE, true)
                         .option(
                                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                                (int) Math.min(Integer.MAX_VALUE, cluster.config.connectTimeout().toMillis()))
+                                (int)
+                                        Math.min(
+                                                Integer.MAX_VALUE,
+                                                cluster.config.connectTimeout().toMillis()))
                         .option(
                                 ChannelOption.WRITE_BUFFER_WATER_MARK,
                                 new WriteBufferWaterMark(high / 2, high));

@@ -27,9 +27,10 @@ final class HostPool {
     HostPool(ClusterWorker owner, InetSocketAddress address) {
         this.owner = owner;
         this.address = address;
-        this.addressText = address.getAddress() != null
-                ? address.getAddress().getHostAddress() + ":" + address.getPort()
-                : address.getHostString() + ":" + address.getPort();
+        this.addressText =
+                address.getAddress() != null
+                        ? address.getAddress().getHostAddress() + ":" + address.getPort()
+                        : address.getHostString() + ":" + address.getPort();
     }
 
     /** A request waiting for a connection; cancel it if the stream goes away first. */

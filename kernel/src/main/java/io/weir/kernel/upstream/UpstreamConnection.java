@@ -11,14 +11,15 @@ import io.weir.kernel.http1.ResponseHead;
 import io.weir.kernel.http1.ResponseParser;
 
 /**
- * One HTTP/1.1 connection to an upstream host, pooled per worker. It serves one request at a
- * time: the {@link UpstreamStream} attached to it gets the parsed response; when the response is
- * complete and both sides allow keep-alive, the connection goes back to its {@link HostPool}.
- * Everything runs on the owning worker.
+ * One HTTP/1.1 connection to an upstream host, pooled per worker. It serves one request at a time:
+ * the {@link UpstreamStream} attached to it gets the parsed response; when the response is complete
+ * and both sides allow keep-alive, the connection goes back to its {@link HostPool}. Everything
+ * runs on the owning worker.
  */
 public final class UpstreamConnection extends ChannelInboundHandlerAdapter
         implements ResponseParser.Listener {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstreamConnection.class);
+    private static final org.slf4j.Logger LOG =
+            org.slf4j.LoggerFactory.getLogger(UpstreamConnection.class);
 
     private static final int MAX_RESPONSE_HEADERS = 96 * 1024;
 

@@ -14,8 +14,8 @@ import java.util.Map;
 
 /**
  * A plain-socket HTTP/1.1 client for tests that must send exact bytes (malformed requests,
- * pipelining) and read exact responses. Reads responses framed by content-length, chunked
- * encoding, or connection close.
+ * pipelining) and read exact responses. Reads responses framed by content-length, chunked encoding,
+ * or connection close.
  */
 public final class RawClient implements AutoCloseable {
     private final Socket socket;
@@ -89,7 +89,9 @@ public final class RawClient implements AutoCloseable {
                         String t;
                         while (!(t = line()).isEmpty()) {
                             int c = t.indexOf(':');
-                            h.put("trailer:" + t.substring(0, c).trim().toLowerCase(Locale.ROOT), t.substring(c + 1).trim());
+                            h.put(
+                                    "trailer:" + t.substring(0, c).trim().toLowerCase(Locale.ROOT),
+                                    t.substring(c + 1).trim());
                         }
                         break;
                     }
@@ -98,7 +100,10 @@ public final class RawClient implements AutoCloseable {
                 }
                 body = b.toString(StandardCharsets.ISO_8859_1);
             } else if (h.containsKey("content-length")) {
-                body = new String(in.readNBytes(Integer.parseInt(h.get("content-length"))), StandardCharsets.ISO_8859_1);
+                body =
+                        new String(
+                                in.readNBytes(Integer.parseInt(h.get("content-length"))),
+                                StandardCharsets.ISO_8859_1);
             } else {
                 body = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
             }

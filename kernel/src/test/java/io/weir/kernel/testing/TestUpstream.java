@@ -18,10 +18,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A real HTTP/1.1 upstream on 127.0.0.1:0 (the JDK's HTTP server), for tests. By default every
- * path answers 200 with an echo of what it received: {@code name=<server name>}, the method, the
- * path with query, each header as {@code h:name=value} and {@code body-bytes=N}. It counts the
- * TCP connections it accepted (by remote port), so tests can check keep-alive reuse.
+ * A real HTTP/1.1 upstream on 127.0.0.1:0 (the JDK's HTTP server), for tests. By default every path
+ * answers 200 with an echo of what it received: {@code name=<server name>}, the method, the path
+ * with query, each header as {@code h:name=value} and {@code body-bytes=N}. It counts the TCP
+ * connections it accepted (by remote port), so tests can check keep-alive reuse.
  */
 public final class TestUpstream implements AutoCloseable {
     static {
@@ -94,7 +94,14 @@ public final class TestUpstream implements AutoCloseable {
         Map<String, List<String>> sorted = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         sorted.putAll(ex.getRequestHeaders());
         sorted.forEach(
-                (k, vs) -> vs.forEach(v -> sb.append("h:").append(k.toLowerCase()).append('=').append(v).append('\n')));
+                (k, vs) ->
+                        vs.forEach(
+                                v ->
+                                        sb.append("h:")
+                                                .append(k.toLowerCase())
+                                                .append('=')
+                                                .append(v)
+                                                .append('\n')));
         sb.append("body-bytes=").append(n).append('\n');
         byte[] body = sb.toString().getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().add("x-upstream", name);
