@@ -2,7 +2,6 @@ package io.weir.kernel.dispatch;
 
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,8 +15,6 @@ import java.util.concurrent.TimeUnit;
 public final class Dispatcher {
     private final int id;
     private final EventLoop loop;
-    private final ArrayDeque<Runnable> deferred = new ArrayDeque<>();
-    private final Runnable drainDeferred = this::drainDeferred;
 
     public Dispatcher(int id, EventLoop loop) {
         this.id = id;
@@ -50,24 +47,6 @@ public final class Dispatcher {
     /** Monotonic time in nanoseconds, for durations. */
     public long nanoTime() {
         return System.nanoTime();
-    }
-
-    /**
-     * Deferred deletion: runs {@code teardown} at the end of the current loop iteration, never in
-     * the middle of the callback that asked for it.
-     */
-    public void deferredDelete(Runnable teardown) {
-        deferred.add(teardown);
-        if (deferred.size() == 1) {
-            loop.execute(drainDeferred);
-        }
-    }
-
-    private void drainDeferred() {
-        Runnable r;
-        while ((r = deferred.poll()) != null) {
-            r.run();
-        }
     }
 
     @Override

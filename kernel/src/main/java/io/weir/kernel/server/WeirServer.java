@@ -263,7 +263,7 @@ public final class WeirServer implements AutoCloseable {
             state = "DRAINING";
             log.info("draining: stopped accepting, waiting for in-flight requests");
             closeListeners();
-            drains.forEach((loop, d) -> loop.execute(d::startDrain));
+            drains.forEach((loop, d) -> workers.get(loop).dispatcher().post(d::startDrain));
             long deadline = System.nanoTime() + timeout.toNanos();
             mainGroup.next().schedule(() -> awaitDrained(deadline), 20, TimeUnit.MILLISECONDS);
         }
@@ -277,7 +277,7 @@ public final class WeirServer implements AutoCloseable {
         if (open == 0 || System.nanoTime() >= deadline) {
             if (open > 0) {
                 log.warn("drain timed out, closing connections open={}", open);
-                drains.forEach((loop, d) -> loop.execute(d::closeAll));
+                drains.forEach((loop, d) -> workers.get(loop).dispatcher().post(d::closeAll));
             }
             // let the admin answer the request that asked for this, then stop
             new Thread(this::close, "weir-shutdown").start();
@@ -418,7 +418,7 @@ public final class WeirServer implements AutoCloseable {
         public void drainListeners(boolean graceful) {
             if (graceful) {
                 state = "DRAINING";
-                drains.forEach((loop, d) -> loop.execute(d::startDrain));
+                drains.forEach((loop, d) -> workers.get(loop).dispatcher().post(d::startDrain));
             }
             closeListeners();
         }

@@ -130,9 +130,16 @@ public final class ClusterManager implements AutoCloseable {
                     .addListener(
                             (Future<List<InetAddress>> f) -> {
                                 if (f.isSuccess()) {
+                                    // Envoy's V4_PREFERRED: the IPv4 answers when there are any
                                     List<InetSocketAddress> a = new ArrayList<>();
+                                    boolean anyV4 = false;
                                     for (InetAddress ia : f.getNow()) {
-                                        a.add(new InetSocketAddress(ia, hp.port()));
+                                        anyV4 |= ia instanceof java.net.Inet4Address;
+                                    }
+                                    for (InetAddress ia : f.getNow()) {
+                                        if (!anyV4 || ia instanceof java.net.Inet4Address) {
+                                            a.add(new InetSocketAddress(ia, hp.port()));
+                                        }
                                     }
                                     answers[idx] = a;
                                 } else {
