@@ -25,6 +25,7 @@ public final class RouteTable {
     private final List<Wildcard> suffixes = new ArrayList<>();
     private final List<Wildcard> prefixes = new ArrayList<>();
     private Vhost catchAll;
+    private final boolean onlyCatchAll;
 
     public RouteTable(ListenerConfig.HttpConfig http) {
         for (VirtualHost vh : http.virtualHosts()) {
@@ -52,6 +53,7 @@ public final class RouteTable {
                 }
             }
         }
+        onlyCatchAll = exact.isEmpty() && suffixes.isEmpty() && prefixes.isEmpty();
         suffixes.sort((a, b) -> b.part().length() - a.part().length());
         prefixes.sort((a, b) -> b.part().length() - a.part().length());
     }
@@ -75,7 +77,7 @@ public final class RouteTable {
     }
 
     private Vhost vhost(String authority) {
-        if (authority == null) {
+        if (authority == null || onlyCatchAll) {
             return catchAll;
         }
         String host = authority.toLowerCase(Locale.ROOT);

@@ -67,7 +67,9 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter
         this.requestComplete = false;
         this.anyResponseBytes = false;
         parser.reset();
-        channel.config().setAutoRead(true);
+        if (!channel.config().isAutoRead()) {
+            channel.config().setAutoRead(true);
+        }
     }
 
     /** Called by the stream before it writes a request: a HEAD response has no body. */
