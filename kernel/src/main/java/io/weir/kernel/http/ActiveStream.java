@@ -83,7 +83,7 @@ final class ActiveStream {
         if (head.http10 ? !keepAlive : close) {
             hcm.closeAfterResponse = true;
         }
-        String expect = h.get("expect");
+        String expect = h.count("expect") > 1 ? "" : h.get("expect");
         if (expect != null) {
             if (!head.http10 && expect.equalsIgnoreCase("100-continue")) {
                 expectContinue = bodyLength != 0;
@@ -397,6 +397,12 @@ final class ActiveStream {
         StringBuilder loc = new StringBuilder();
         loc.append(r.schemeRedirect() != null ? r.schemeRedirect() : "http").append("://");
         String host = r.hostRedirect() != null ? r.hostRedirect() : authority;
+        if (host == null) {
+            // an HTTP/1.0 request without Host and a redirect that names none: no valid Location
+            sendLocalReply(
+                    400, "missing host header", ResponseFlag.DPE.bit(), "missing_host", false);
+            return;
+        }
         if (r.portRedirect() > 0 && host != null) {
             int colon = host.lastIndexOf(':');
             if (colon > 0 && host.indexOf(']') < colon) {

@@ -56,7 +56,7 @@ public final class WeirServer implements AutoCloseable {
     private final Stats stats;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final Map<String, InetSocketAddress> listenerAddresses = new LinkedHashMap<>();
-    private final List<Channel> serverChannels = new ArrayList<>();
+    private final List<Channel> serverChannels = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<AccessLog> accessLogs = new ArrayList<>();
     private final Map<EventLoop, Worker> workers = new IdentityHashMap<>();
     private final Map<EventLoop, ConnectionDrain> drains = new IdentityHashMap<>();
@@ -287,10 +287,11 @@ public final class WeirServer implements AutoCloseable {
     }
 
     private void closeListeners() {
+        // called from the admin (main loop) and shutdown threads: the list is copy-on-write
         for (Channel ch : serverChannels) {
             ch.close();
+            serverChannels.remove(ch);
         }
-        serverChannels.clear();
     }
 
     /** Stops everything now (in-flight requests are cut). */

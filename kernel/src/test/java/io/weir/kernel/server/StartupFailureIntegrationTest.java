@@ -59,6 +59,25 @@ class StartupFailureIntegrationTest {
     }
 
     @Test
+    void aSecondWeirOnTheSamePortFailsInsteadOfSharingItThroughReusePort() throws Exception {
+        int port = freePort();
+        WeirServer first = server(config(port, 0));
+        first.start();
+        try {
+            WeirServer second = server(config(port, 0));
+            assertThatThrownBy(second::start)
+                    .isInstanceOf(StartupException.class)
+                    .hasMessage(
+                            "cannot bind listener \"ingress\" to 127.0.0.1:"
+                                    + port
+                                    + ": Address already in use");
+            assertThat(second.terminated()).isDone();
+        } finally {
+            first.close();
+        }
+    }
+
+    @Test
     void anAdminPortInUseFailsStartupAndReleasesTheListener() throws Exception {
         int listenerPort = freePort();
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
