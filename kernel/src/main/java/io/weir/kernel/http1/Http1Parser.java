@@ -280,44 +280,67 @@ public abstract class Http1Parser {
             }
             return true;
         }
-        byte first = in.getByte(start);
-        if (first == ' ' || first == '\t') {
+        // scan a heap copy of the line: one memcpy instead of a checked ByteBuf access per byte
+        byte[] b = line(len);
+        in.getBytes(start, b, 0, len);
+        if (b[0] == ' ' || b[0] == '\t') {
             throw new ParseError(400, "obsolete line folding");
         }
         int colon = -1;
-        for (int i = start; i < start + len; i++) {
-            int b = in.getByte(i) & 0xff;
-            if (b == ':') {
+        for (int i = 0; i < len; i++) {
+            int c = b[i] & 0xff;
+            if (c == ':') {
                 colon = i;
                 break;
             }
-            if (!TCHAR[b]) {
+            if (!TCHAR[c]) {
                 throw new ParseError(
                         400,
-                        b == ' ' || b == '\t'
+                        c == ' ' || c == '\t'
                                 ? "whitespace before the colon in a header field"
                                 : "invalid character in a header name");
             }
         }
-        if (colon <= start) {
+        if (colon <= 0) {
             throw new ParseError(
                     400, colon < 0 ? "header field without a colon" : "empty header name");
         }
         int vs = colon + 1;
-        int ve = start + len;
-        while (vs < ve && isOws(in.getByte(vs))) {
+        int ve = len;
+        while (vs < ve && (b[vs] == ' ' || b[vs] == '\t')) {
             vs++;
         }
-        while (ve > vs && isOws(in.getByte(ve - 1))) {
+        while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
             ve--;
         }
-        checkNoCtl(in, vs, ve - vs, "header value");
+        for (int i = vs; i < ve; i++) {
+            int c = b[i] & 0xff;
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                throw new ParseError(400, ctlMessage(c, "header value"));
+            }
+        }
         if (target.size() >= maxHeaders) {
             throw new ParseError(431, "too many header fields");
         }
-        String name = KnownNames.lowerName(in, start, colon - start);
-        target.add(name, in.toString(vs, ve - vs, StandardCharsets.ISO_8859_1));
+        target.add(
+                KnownNames.lowerName(b, 0, colon),
+                new String(b, vs, ve - vs, StandardCharsets.ISO_8859_1));
         return true;
+    }
+
+    private byte[] lineScratch = new byte[256];
+
+    private byte[] line(int len) {
+        if (lineScratch.length < len) {
+            lineScratch = new byte[Math.max(len, lineScratch.length * 2)];
+        }
+        return lineScratch;
+    }
+
+    private static String ctlMessage(int c, String what) {
+        return c == 0
+                ? "NUL in " + what
+                : c == '\r' ? "bare CR in " + what : "control character in " + what;
     }
 
     private static boolean isOws(byte b) {

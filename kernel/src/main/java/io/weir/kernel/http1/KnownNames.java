@@ -1,6 +1,5 @@
 package io.weir.kernel.http1;
 
-import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -79,39 +78,37 @@ final class KnownNames {
         return (h ^ (h >>> 9)) & (SLOTS - 1);
     }
 
-    /** The lower-case name of {@code len} token bytes at {@code start} of {@code in}. */
-    static String lowerName(ByteBuf in, int start, int len) {
+    /** The lower-case String of {@code len} token bytes at {@code start} of {@code in}. */
+    static String lowerName(byte[] in, int start, int len) {
         int h = len;
         for (int i = 0; i < len; i++) {
-            h = h * 31 + (in.getByte(start + i) | 0x20);
+            h = h * 31 + (in[start + i] | 0x20);
         }
         h = (h ^ (h >>> 9)) & (SLOTS - 1);
         String known;
+        outer:
         while ((known = TABLE[h]) != null) {
             byte[] b = BYTES[h];
-            if (b.length == len && sameIgnoringCase(in, start, b)) {
-                return known;
-            }
             h = (h + 1) & (SLOTS - 1);
+            if (b.length != len) {
+                continue;
+            }
+            for (int i = 0; i < len; i++) {
+                byte c = in[start + i];
+                if (c >= 'A' && c <= 'Z') {
+                    c += 32;
+                }
+                if (c != b[i]) {
+                    continue outer;
+                }
+            }
+            return known;
         }
         byte[] out = new byte[len];
         for (int i = 0; i < len; i++) {
-            byte c = in.getByte(start + i);
+            byte c = in[start + i];
             out[i] = c >= 'A' && c <= 'Z' ? (byte) (c + 32) : c;
         }
         return new String(out, StandardCharsets.ISO_8859_1);
-    }
-
-    private static boolean sameIgnoringCase(ByteBuf in, int start, byte[] lower) {
-        for (int i = 0; i < lower.length; i++) {
-            byte c = in.getByte(start + i);
-            if (c >= 'A' && c <= 'Z') {
-                c += 32;
-            }
-            if (c != lower[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 }
