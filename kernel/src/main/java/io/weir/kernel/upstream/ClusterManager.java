@@ -114,14 +114,14 @@ public final class ClusterManager implements AutoCloseable {
             return;
         }
         List<HostPort> eps = c.config.endpoints();
-        @SuppressWarnings("unchecked")
-        List<InetSocketAddress>[] answers = new List[eps.size()];
+        List<List<InetSocketAddress>> answers =
+                new ArrayList<>(java.util.Collections.nCopies(eps.size(), null));
         int[] left = {eps.size()};
         for (int i = 0; i < eps.size(); i++) {
             HostPort hp = eps.get(i);
             int idx = i;
             if (NetUtil.isValidIpV4Address(hp.host()) || NetUtil.isValidIpV6Address(hp.host())) {
-                answers[idx] = List.of(literal(hp));
+                answers.set(idx, List.of(literal(hp)));
                 left[0]--;
                 continue;
             }
@@ -141,7 +141,7 @@ public final class ClusterManager implements AutoCloseable {
                                             a.add(new InetSocketAddress(ia, hp.port()));
                                         }
                                     }
-                                    answers[idx] = a;
+                                    answers.set(idx, a);
                                 } else {
                                     log.warn(
                                             "dns resolution failed cluster={} host={} error=\"{}\"",
@@ -159,7 +159,7 @@ public final class ClusterManager implements AutoCloseable {
         }
     }
 
-    private void applyAnswers(Cluster c, List<InetSocketAddress>[] answers) {
+    private void applyAnswers(Cluster c, List<List<InetSocketAddress>> answers) {
         List<InetSocketAddress> hosts = new ArrayList<>();
         boolean anyFailed = false;
         for (List<InetSocketAddress> a : answers) {
