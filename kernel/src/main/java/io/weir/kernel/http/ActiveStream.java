@@ -140,29 +140,12 @@ final class ActiveStream {
             return false;
         }
         if (!t.startsWith("/")) {
-            int scheme = t.indexOf("://");
-            boolean http =
-                    scheme == 4 && t.regionMatches(true, 0, "http", 0, 4)
-                            || scheme == 5 && t.regionMatches(true, 0, "https", 0, 5);
-            if (http) {
-                int slash = t.indexOf('/', scheme + 3);
-                String auth = slash < 0 ? t.substring(scheme + 3) : t.substring(scheme + 3, slash);
-                if (!RequestParser.isValidHost(auth)) {
-                    sendLocalReply(
-                            400,
-                            "invalid request target",
-                            ResponseFlag.DPE.bit(),
-                            "invalid_target",
-                            true);
-                    return false;
-                }
-                authority = auth;
-                head.headers.set("host", auth);
-                t = slash < 0 ? "/" : t.substring(slash);
-            } else if (t.equals("*") && head.method.equals("OPTIONS")) {
+            if (t.equals("*") && head.method.equals("OPTIONS")) {
                 path = "*";
                 return true;
-            } else {
+            }
+            String auth = absoluteFormAuthority(t);
+            if (auth == null) {
                 sendLocalReply(
                         400,
                         "invalid request target",
@@ -171,6 +154,10 @@ final class ActiveStream {
                         true);
                 return false;
             }
+            authority = auth;
+            head.headers.set("host", auth);
+            int slash = t.indexOf('/', t.indexOf("://") + 3);
+            t = slash < 0 ? "/" : t.substring(slash);
         }
         int q = t.indexOf('?');
         int hash = t.indexOf('#');
@@ -191,6 +178,20 @@ final class ActiveStream {
             return false;
         }
         return true;
+    }
+
+    /** The authority of an {@code http://} or {@code https://} target, or null if invalid. */
+    private static String absoluteFormAuthority(String t) {
+        int scheme = t.indexOf("://");
+        boolean http =
+                scheme == 4 && t.regionMatches(true, 0, "http", 0, 4)
+                        || scheme == 5 && t.regionMatches(true, 0, "https", 0, 5);
+        if (!http) {
+            return null;
+        }
+        int slash = t.indexOf('/', scheme + 3);
+        String auth = slash < 0 ? t.substring(scheme + 3) : t.substring(scheme + 3, slash);
+        return RequestParser.isValidHost(auth) ? auth : null;
     }
 
     static boolean containsToken(String value, String token) {
@@ -351,25 +352,20 @@ final class ActiveStream {
             hcm.closeAfterResponse = true;
         }
         byte[] bytes = body == null ? new byte[0] : (body + "\n").getBytes(StandardCharsets.UTF_8);
-        HeaderMap h = new HeaderMap(8);
-        if (bytes.length > 0) {
-            h.add("content-type", "text/plain; charset=utf-8");
-        }
-        h.add("content-length", Integer.toString(bytes.length));
-        localReplyHeaders(h, status);
-        responseCode = status;
-        responseStarted = true;
-        Channel ch = hcm.channel;
-        ch.write(Http1Writer.responseHead(ch.alloc(), status, reason(status), h), ch.voidPromise());
-        if (bytes.length > 0 && !isHead()) {
-            bytesSent += bytes.length;
-            ch.write(ch.alloc().directBuffer(bytes.length).writeBytes(bytes), ch.voidPromise());
-        }
-        ch.flush();
-        finish();
+        writeSimple(status, textHeaders(bytes), bytes);
     }
 
-    private void localReplyHeaders(HeaderMap h, int status) {
+    /** Content-type (when there is a body) and content-length of a plain-text local reply. */
+    private static HeaderMap textHeaders(byte[] body) {
+        HeaderMap h = new HeaderMap(8);
+        if (body.length > 0) {
+            h.add("content-type", "text/plain; charset=utf-8");
+        }
+        h.add("content-length", Integer.toString(body.length));
+        return h;
+    }
+
+    private void localReplyHeaders(HeaderMap h) {
         if (route != null) {
             route.applyResponseHeaders(h);
         }
@@ -382,15 +378,8 @@ final class ActiveStream {
     }
 
     private void sendDirectResponse(Route.DirectResponse d) {
-        String body = d.body() == null ? "" : d.body();
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        HeaderMap h = new HeaderMap(8);
-        if (bytes.length > 0) {
-            h.add("content-type", "text/plain; charset=utf-8");
-        }
-        h.add("content-length", Integer.toString(bytes.length));
-        localReplyHeaders(h, d.status());
-        writeSimple(d.status(), h, bytes);
+        byte[] bytes = d.body() == null ? new byte[0] : d.body().getBytes(StandardCharsets.UTF_8);
+        writeSimple(d.status(), textHeaders(bytes), bytes);
     }
 
     private void sendRedirect(Route.Redirect r) {
@@ -403,14 +392,14 @@ final class ActiveStream {
                     400, "missing host header", ResponseFlag.DPE.bit(), "missing_host", false);
             return;
         }
-        if (r.portRedirect() > 0 && host != null) {
+        if (r.portRedirect() > 0) {
             int colon = host.lastIndexOf(':');
             if (colon > 0 && host.indexOf(']') < colon) {
                 host = host.substring(0, colon);
             }
             host = host + ":" + r.portRedirect();
         }
-        loc.append(host == null ? "" : host);
+        loc.append(host);
         String p = path;
         if (r.pathRedirect() != null) {
             p = r.pathRedirect();
@@ -424,11 +413,12 @@ final class ActiveStream {
         HeaderMap h = new HeaderMap(8);
         h.add("location", loc.toString());
         h.add("content-length", "0");
-        localReplyHeaders(h, r.responseCode());
         writeSimple(r.responseCode(), h, new byte[0]);
     }
 
+    /** Writes a whole Weir-made response: the local-reply headers are added here. */
     private void writeSimple(int status, HeaderMap h, byte[] body) {
+        localReplyHeaders(h);
         Channel ch = hcm.channel;
         responseCode = status;
         responseStarted = true;

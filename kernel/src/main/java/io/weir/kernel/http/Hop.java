@@ -12,35 +12,22 @@ final class Hop {
         stripListed(h);
         String te = h.get("te");
         boolean keepTe = te != null && te.trim().equalsIgnoreCase("trailers");
-        h.removeIf(
-                n ->
-                        switch (n) {
-                            case "connection",
-                                    "keep-alive",
-                                    "proxy-connection",
-                                    "transfer-encoding",
-                                    "upgrade",
-                                    "expect" ->
-                                    true;
-                            case "te" -> !keepTe;
-                            default -> false;
-                        });
+        h.removeIf(n -> hopByHop(n) || n.equals("expect") || !keepTe && n.equals("te"));
     }
 
     /** Strips the response's hop-by-hop fields; Weir sets its own framing. */
     static void stripResponse(HeaderMap h) {
         stripListed(h);
-        h.removeIf(
-                n ->
-                        switch (n) {
-                            case "connection",
-                                    "keep-alive",
-                                    "proxy-connection",
-                                    "transfer-encoding",
-                                    "upgrade" ->
-                                    true;
-                            default -> false;
-                        });
+        h.removeIf(Hop::hopByHop);
+    }
+
+    /** The fields that end at each hop, in both directions (transfer-encoding Weir redoes). */
+    private static boolean hopByHop(String name) {
+        return switch (name) {
+            case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade" ->
+                    true;
+            default -> false;
+        };
     }
 
     /** Removes every field the {@code connection} header names (not the header itself). */

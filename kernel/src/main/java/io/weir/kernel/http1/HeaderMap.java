@@ -103,26 +103,18 @@ public final class HeaderMap {
 
     /** Removes every field whose name {@code test} accepts, in one pass. */
     public void removeIf(java.util.function.Predicate<String> test) {
-        int w = 0;
-        for (int r = 0; r < size; r++) {
-            if (!test.test(kv[r * 2])) {
-                if (w != r) {
-                    kv[w * 2] = kv[r * 2];
-                    kv[w * 2 + 1] = kv[r * 2 + 1];
-                }
-                w++;
-            }
-        }
-        for (int i = w * 2; i < size * 2; i++) {
-            kv[i] = null;
-        }
-        size = w;
+        removeFrom(0, test);
     }
 
     private void removeFrom(String name, int start) {
+        removeFrom(start, name::equals);
+    }
+
+    /** Removes the fields from index {@code start} on whose name {@code test} accepts. */
+    private void removeFrom(int start, java.util.function.Predicate<String> test) {
         int w = start;
         for (int r = start; r < size; r++) {
-            if (!kv[r * 2].equals(name)) {
+            if (!test.test(kv[r * 2])) {
                 if (w != r) {
                     kv[w * 2] = kv[r * 2];
                     kv[w * 2 + 1] = kv[r * 2 + 1];
