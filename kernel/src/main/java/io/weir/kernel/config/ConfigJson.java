@@ -65,6 +65,14 @@ public final class ConfigJson {
     private static Map<String, Object> config(WeirConfig c) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("admin", Map.of("address", c.admin().address().toString()));
+        m.put(
+                "plugin_dirs",
+                map(
+                        c.pluginDirs(),
+                        p ->
+                                p.startsWith(c.baseDir())
+                                        ? c.baseDir().relativize(p).toString()
+                                        : p.toString()));
         m.put("listeners", map(c.listeners(), ConfigJson::listener));
         m.put("clusters", map(c.clusters(), ConfigJson::cluster));
         return m;
@@ -100,6 +108,23 @@ public final class ConfigJson {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", f.name());
         m.put("config", f.config());
+        m.put("fail_policy", f.failPolicy().name().toLowerCase(Locale.ROOT));
+        m.put("disabled", f.disabled());
+        if (!f.callbackTimeout().isZero()) {
+            m.put("callback_timeout", f.callbackTimeout().toMillis() + "ms");
+        }
+        return m;
+    }
+
+    private static Map<String, Object> overrides(Map<String, FilterOverride> o) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        o.forEach(
+                (name, ov) ->
+                        m.put(
+                                name,
+                                ov.config() != null
+                                        ? Map.of("config", ov.config())
+                                        : Map.of("disabled", ov.disabled())));
         return m;
     }
 
@@ -117,6 +142,9 @@ public final class ConfigJson {
         m.put("routes", map(v.routes(), ConfigJson::route));
         m.put("request_headers", mutations(v.requestHeaders()));
         m.put("response_headers", mutations(v.responseHeaders()));
+        if (!v.perFilterConfig().isEmpty()) {
+            m.put("per_filter_config", overrides(v.perFilterConfig()));
+        }
         return m;
     }
 
@@ -136,6 +164,9 @@ public final class ConfigJson {
         }
         m.put("request_headers", mutations(r.requestHeaders()));
         m.put("response_headers", mutations(r.responseHeaders()));
+        if (!r.perFilterConfig().isEmpty()) {
+            m.put("per_filter_config", overrides(r.perFilterConfig()));
+        }
         return m;
     }
 

@@ -38,11 +38,23 @@ public final class ConfigLoader {
      */
     public static WeirConfig load(Path file, Set<String> knownFilters)
             throws ConfigException, IOException {
+        return load(file, FilterSource.names(knownFilters));
+    }
+
+    /**
+     * Loads a config file (UTF-8) whose filters come from {@code filters}, which is given the
+     * config's {@code plugin_dirs}.
+     *
+     * @throws ConfigException listing every error in the file
+     * @throws IOException if the file cannot be read
+     */
+    public static WeirConfig load(Path file, FilterSource filters)
+            throws ConfigException, IOException {
         String yaml = Files.readString(file, StandardCharsets.UTF_8);
         Path abs = file.toAbsolutePath().normalize();
         Path dir = abs.getParent() != null ? abs.getParent() : abs.getRoot();
         Path name = file.getFileName();
-        return parse(yaml, dir, knownFilters, name == null ? "config" : name.toString());
+        return parse(yaml, dir, filters, name == null ? "config" : name.toString());
     }
 
     /**
@@ -55,14 +67,20 @@ public final class ConfigLoader {
      */
     public static WeirConfig parse(String yaml, Path baseDir, Set<String> knownFilters)
             throws ConfigException {
-        return parse(yaml, baseDir, knownFilters, "config");
+        Objects.requireNonNull(knownFilters, "knownFilters");
+        return parse(yaml, baseDir, FilterSource.names(knownFilters), "config");
     }
 
-    private static WeirConfig parse(
-            String yaml, Path baseDir, Set<String> knownFilters, String label)
+    /** Parses config text whose filters come from {@code filters}. */
+    public static WeirConfig parse(String yaml, Path baseDir, FilterSource filters)
+            throws ConfigException {
+        return parse(yaml, baseDir, filters, "config");
+    }
+
+    private static WeirConfig parse(String yaml, Path baseDir, FilterSource filters, String label)
             throws ConfigException {
         Objects.requireNonNull(yaml, "yaml");
-        Objects.requireNonNull(knownFilters, "knownFilters");
+        Objects.requireNonNull(filters, "filters");
         Path dir = baseDir != null ? baseDir : Path.of("").toAbsolutePath();
         Object raw;
         try {
@@ -75,7 +93,7 @@ public final class ConfigLoader {
             throw new ConfigException(List.of("(root): invalid YAML: " + e.getMessage()));
         }
         ConfigErrors errors = new ConfigErrors();
-        WeirConfig config = new WeirBinder(dir, knownFilters).bind(Node.root(raw, errors));
+        WeirConfig config = new WeirBinder(dir, filters).bind(Node.root(raw, errors));
         if (!errors.isEmpty()) {
             throw new ConfigException(errors.inFileOrder());
         }

@@ -19,7 +19,7 @@ public record ListenerConfig(
      * <p>YAML keys (all but {@code virtual_hosts} optional):
      *
      * <ul>
-     *   <li>{@code filters}: ordered list of {@code {name, config}}; the router is implicitly last
+     *   <li>{@code filters}: ordered list of {@link FilterConfig}; the router is implicitly last
      *   <li>{@code virtual_hosts}: list of {@link VirtualHost}
      *   <li>{@code request_headers_timeout}: default 10s; 408 when the header section is not
      *       complete in time
@@ -52,11 +52,32 @@ public record ListenerConfig(
             List<AccessLogConfig> accessLog) {}
 
     /**
-     * An HTTP filter entry: {@code {name, config}}. {@code config} is the raw YAML value (maps,
-     * lists, strings, numbers, booleans) bound later by the filter's factory. As loaded it is
-     * unmodifiable, keeps the file's key order, and is an empty map when absent.
+     * An HTTP filter entry: YAML {@code {name, config, fail_policy, disabled, callback_timeout}}.
+     *
+     * @param config the raw YAML value (maps, lists, strings, numbers, booleans): unmodifiable, in
+     *     the file's key order, an empty map when absent
+     * @param parsed what the filter's factory bound {@code config} to (shared by all workers)
+     * @param failPolicy what a stream gets when the filter throws or overruns
+     * @param disabled true: skipped unless a route's or virtual host's {@code per_filter_config}
+     *     enables it (Envoy's {@code disabled})
+     * @param callbackTimeout a callback that returns later than this counts as a failure of the
+     *     filter; zero means no limit
      */
-    public record FilterConfig(String name, Object config) {}
+    public record FilterConfig(
+            String name,
+            Object config,
+            Object parsed,
+            FailPolicy failPolicy,
+            boolean disabled,
+            Duration callbackTimeout) {}
+
+    /** What a stream gets when a filter fails. */
+    public enum FailPolicy {
+        /** The stream is answered 500 with the response flag {@code FF}. */
+        FAIL_CLOSED,
+        /** The filter is skipped for the rest of that stream. */
+        FAIL_OPEN
+    }
 
     /**
      * YAML {@code {path: /dev/stdout | FILE, format: text | json}}. {@code text} is Envoy's default

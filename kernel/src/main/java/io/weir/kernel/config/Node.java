@@ -64,6 +64,11 @@ final class Node {
         errors.add(position, path() + ": " + message);
     }
 
+    /** Records an already complete {@code path: message} text at this node's position. */
+    void rawError(String text) {
+        errors.add(position, text);
+    }
+
     /** Records an error about the node's value of the wrong type. */
     void expected(String what) {
         error("expected " + what + " (was " + typeName(value) + ")");

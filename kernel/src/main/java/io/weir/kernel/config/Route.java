@@ -7,14 +7,16 @@ import java.util.List;
 /**
  * One route: YAML keys {@code name} (optional), {@code match}, exactly one of {@code route}, {@code
  * redirect}, {@code direct_response}, and optional {@code request_headers}, {@code
- * response_headers}.
+ * response_headers}, {@code per_filter_config} (filter name to {@link FilterOverride}; a route's
+ * entry wins over its virtual host's).
  */
 public record Route(
         String name,
         Match match,
         Action action,
         HeaderMutations requestHeaders,
-        HeaderMutations responseHeaders) {
+        HeaderMutations responseHeaders,
+        java.util.Map<String, FilterOverride> perFilterConfig) {
 
     /**
      * YAML keys: exactly one of {@code prefix}, {@code path}, {@code safe_regex} (RE2 syntax,

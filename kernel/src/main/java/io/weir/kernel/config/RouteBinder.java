@@ -34,7 +34,10 @@ final class RouteBinder {
 
     private final List<WeirBinder.ClusterRef> clusterRefs;
 
-    RouteBinder(List<WeirBinder.ClusterRef> clusterRefs) {
+    private final FilterBinder filters;
+
+    RouteBinder(List<WeirBinder.ClusterRef> clusterRefs, FilterBinder filters) {
+        this.filters = filters;
         this.clusterRefs = clusterRefs;
     }
 
@@ -52,7 +55,12 @@ final class RouteBinder {
     private VirtualHost virtualHost(Node n, WeirBinder.Unique names, WeirBinder.Unique domains) {
         Node.Struct s =
                 n.requiredStruct(
-                        "name", "domains", "routes", "request_headers", "response_headers");
+                        "name",
+                        "domains",
+                        "routes",
+                        "request_headers",
+                        "response_headers",
+                        "per_filter_config");
         if (s == null) {
             return null;
         }
@@ -73,7 +81,8 @@ final class RouteBinder {
                 WeirBinder.immutable(domainList),
                 WeirBinder.immutable(routes),
                 headerMutations(s.get("request_headers")),
-                headerMutations(s.get("response_headers")));
+                headerMutations(s.get("response_headers")),
+                filters.overrides(s.get("per_filter_config")));
     }
 
     /** {@code host}, {@code host:port}, {@code *.suffix}, {@code prefix.*} or {@code *}. */
@@ -116,7 +125,8 @@ final class RouteBinder {
                         "redirect",
                         "direct_response",
                         "request_headers",
-                        "response_headers");
+                        "response_headers",
+                        "per_filter_config");
         if (s == null) {
             return null;
         }
@@ -141,7 +151,8 @@ final class RouteBinder {
                 match,
                 action,
                 headerMutations(s.get("request_headers")),
-                headerMutations(s.get("response_headers")));
+                headerMutations(s.get("response_headers")),
+                filters.overrides(s.get("per_filter_config")));
     }
 
     private static Match match(Node n) {

@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -42,16 +41,17 @@ final class WeirBinder {
     private static final List<String> LOG_FORMATS = List.of("text", "json");
 
     private final Path baseDir;
-    private final Set<String> knownFilters;
+    private final FilterSource filterSource;
     private final List<ClusterRef> clusterRefs = new ArrayList<>();
-    private final RouteBinder routes = new RouteBinder(clusterRefs);
+    private FilterBinder filters;
+    private RouteBinder routes;
 
     /** A use of a cluster name, checked once every cluster is known. */
     record ClusterRef(Node node, String name) {}
 
-    WeirBinder(Path baseDir, Set<String> knownFilters) {
+    WeirBinder(Path baseDir, FilterSource filterSource) {
         this.baseDir = baseDir;
-        this.knownFilters = knownFilters;
+        this.filterSource = filterSource;
     }
 
     /** Binds the document; the result is only meaningful if no error was recorded. */
@@ -60,10 +60,22 @@ final class WeirBinder {
             root.error("empty config");
             return null;
         }
-        Node.Struct s = root.struct("admin", "listeners", "clusters");
+        Node.Struct s = root.struct("admin", "plugin_dirs", "listeners", "clusters");
         if (s == null) {
             return null;
         }
+        List<Path> pluginDirs = pluginDirs(s.get("plugin_dirs"));
+        FilterRegistry registry = null;
+        try {
+            registry = filterSource.resolve(pluginDirs);
+        } catch (FilterSource.PluginsUnavailableException e) {
+            Node at = s.get("plugin_dirs");
+            for (String err : e.errors()) {
+                at.error(err);
+            }
+        }
+        filters = new FilterBinder(registry);
+        routes = new RouteBinder(clusterRefs, filters);
         AdminConfig admin = admin(s.get("admin"));
         Unique addresses = new Unique("address");
         if (admin.address().port() != 0) {
@@ -86,7 +98,28 @@ final class WeirBinder {
                 ref.node().error("unknown cluster " + Node.quote(ref.name()));
             }
         }
-        return new WeirConfig(baseDir, admin, immutable(listeners), immutable(clusters));
+        return new WeirConfig(
+                baseDir, admin, pluginDirs, immutable(listeners), immutable(clusters));
+    }
+
+    /** {@code plugin_dirs}: a list of directories relative to the config file; default plugins. */
+    private List<Path> pluginDirs(Node n) {
+        if (!n.isPresent()) {
+            return List.of(baseDir.resolve("plugins").normalize());
+        }
+        List<Path> out = new ArrayList<>();
+        for (Node d : n.list()) {
+            String text = d.requiredString();
+            if (text == null) {
+                continue;
+            }
+            try {
+                out.add(baseDir.resolve(text).normalize());
+            } catch (java.nio.file.InvalidPathException e) {
+                d.error("invalid path " + Node.quote(text) + ": " + e.getReason());
+            }
+        }
+        return immutable(out);
     }
 
     private static AdminConfig admin(Node n) {
@@ -134,7 +167,7 @@ final class WeirBinder {
         }
         List<FilterConfig> filters = new ArrayList<>();
         for (Node f : s.get("filters").list()) {
-            filters.add(filter(f));
+            filters.add(this.filters.filter(f));
         }
         List<VirtualHost> virtualHosts = routes.virtualHosts(s.get("virtual_hosts"));
         Duration headersTimeout =
@@ -165,20 +198,6 @@ final class WeirBinder {
                 requestId,
                 serverName,
                 immutable(accessLog));
-    }
-
-    private FilterConfig filter(Node n) {
-        Node.Struct s = n.requiredStruct("name", "config");
-        if (s == null) {
-            return null;
-        }
-        Node nameNode = s.get("name");
-        String name = nameNode.requiredString();
-        if (name != null && !knownFilters.contains(name)) {
-            nameNode.error("unknown filter " + Node.quote(name));
-        }
-        Node config = s.get("config");
-        return new FilterConfig(name, config.isPresent() ? config.rawCopy() : Map.of());
     }
 
     private static String serverName(Node n) {

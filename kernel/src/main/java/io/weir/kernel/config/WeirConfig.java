@@ -7,13 +7,16 @@ import java.util.List;
  * The whole effective configuration, immutable. Built only by {@link ConfigLoader}, which has
  * already checked every value and every cross-reference; the kernel trusts it.
  *
- * <p>YAML: top-level keys {@code admin}, {@code listeners}, {@code clusters}.
+ * <p>YAML: top-level keys {@code admin}, {@code plugin_dirs}, {@code listeners}, {@code clusters}.
  *
  * @param baseDir the directory of the config file; relative paths in the config resolve against it
+ * @param pluginDirs absolute plugin directories (YAML {@code plugin_dirs}, default {@code
+ *     [plugins]}, relative to the config file)
  */
 public record WeirConfig(
         Path baseDir,
         AdminConfig admin,
+        List<Path> pluginDirs,
         List<ListenerConfig> listeners,
         List<ClusterConfig> clusters) {
 

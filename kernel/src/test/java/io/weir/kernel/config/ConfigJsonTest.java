@@ -126,6 +126,9 @@ class ConfigJsonTest {
                           "admin": {
                             "address": "127.0.0.1:9901"
                           },
+                          "plugin_dirs": [
+                            "plugins"
+                          ],
                           "listeners": [
                             {
                               "name": "ingress",

@@ -250,7 +250,7 @@ class ConfigLoaderTest {
                                 + " server_name, access_log)");
         assertThat(errors(CONTRACT + "tracing: {}\n"))
                 .containsExactly(
-                        "tracing: unknown key (expected one of: admin, listeners, clusters)");
+                        "tracing: unknown key (expected one of: admin, plugin_dirs, listeners, clusters)");
         assertThat(errors(withCluster("endpoint: []")))
                 .containsExactly(
                         "clusters[0].endpoint: unknown key (expected one of: name,"
@@ -358,7 +358,7 @@ class ConfigLoaderTest {
                 .containsExactly(
                         "admin.address: invalid address \"localhost\" (expected HOST:PORT)",
                         "listeners[0].name: required",
-                        "listeners[0].http.filters[0].name: unknown filter \"acme.x\"",
+                        "listeners[0].http.filters[0].name: unknown filter \"acme.x\" (known: weir.cors, weir.local_ratelimit)",
                         "listeners[0].http.idle_timeout: invalid duration \"5\" (expected e.g."
                                 + " 250ms, 15s, 1m)",
                         "listeners[0].http.virtual_hosts[0].routes[0].route.cluster: unknown"

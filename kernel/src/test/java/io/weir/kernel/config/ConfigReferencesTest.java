@@ -177,7 +177,8 @@ class ConfigReferencesTest {
     @Test
     void anUnknownFilterIsAnError() {
         assertThat(errors(CONTRACT.replace("filters: []", "filters: [{ name: acme.x }]")))
-                .containsExactly("listeners[0].http.filters[0].name: unknown filter \"acme.x\"");
+                .containsExactly(
+                        "listeners[0].http.filters[0].name: unknown filter \"acme.x\" (known: weir.cors, weir.local_ratelimit)");
         assertThat(errors(CONTRACT.replace("filters: []", "filters: [{ config: {} }]")))
                 .containsExactly("listeners[0].http.filters[0].name: required");
     }
