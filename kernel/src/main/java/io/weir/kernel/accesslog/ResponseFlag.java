@@ -40,7 +40,9 @@ public enum ResponseFlag {
     /** Upstream retry limit exceeded. */
     URX("upstream retry limit exceeded"),
     /** Request headers timeout or maximum duration exceeded. */
-    DT("duration or request headers timeout");
+    DT("duration or request headers timeout"),
+    /** Weir only: a filter failed (threw or overran) and its fail_policy is fail_closed. */
+    FF("filter failed");
 
     private static final ResponseFlag[] VALUES = values();
 
@@ -68,6 +70,16 @@ public enum ResponseFlag {
     /** Whether {@code bits} has this flag. */
     public boolean isSet(int bits) {
         return (bits & bit()) != 0;
+    }
+
+    /** The flag with this code, or null. */
+    public static ResponseFlag byName(String code) {
+        for (ResponseFlag f : VALUES) {
+            if (f.name().equals(code)) {
+                return f;
+            }
+        }
+        return null;
     }
 
     /** {@code "UH,UF"} with the set flags in declaration order, or {@code "-"} when none. */

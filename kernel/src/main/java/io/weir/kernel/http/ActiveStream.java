@@ -26,7 +26,13 @@ import java.util.concurrent.ThreadLocalRandom;
 final class ActiveStream {
     final HttpConnectionManager hcm;
     final RequestHead head;
-    final long bodyLength;
+
+    /** The request body's length as framed upstream: -1 for chunked (a filter may change it). */
+    long bodyLength;
+
+    /** The body's length as received: -1 for chunked. */
+    private final long receivedLength;
+
     final long startNanos = System.nanoTime();
     final long startMillis = System.currentTimeMillis();
     String path; // normalised, without query
@@ -37,6 +43,9 @@ final class ActiveStream {
     boolean expectContinue;
     boolean requestComplete;
     private Router router;
+    private FilterChain chain;
+    private String methodOverride;
+    String targetOverride;
     private boolean responseStarted;
     private boolean chunkedResponse;
     private boolean done;
@@ -50,6 +59,7 @@ final class ActiveStream {
         this.hcm = hcm;
         this.head = head;
         this.bodyLength = bodyLength;
+        this.receivedLength = bodyLength;
     }
 
     /** A stream for a request too malformed to have a head: only a local reply is sent. */
@@ -114,7 +124,19 @@ final class ActiveStream {
             sendLocalReply(404, "no route", ResponseFlag.NR.bit(), "route_not_found", false);
             return;
         }
-        // the filter chain: the router is the last (and, until plugins exist, only) filter
+        ListenerFilters lf = hcm.lr.filters;
+        if (lf != null && !lf.isEmpty()) {
+            chain = FilterChain.create(this, lf);
+            if (chain != null) {
+                chain.decodeHeaders(bodyLength == 0);
+                return;
+            }
+        }
+        startTerminal();
+    }
+
+    /** The request has passed every filter: the router (or a direct response) takes it. */
+    void startTerminal() {
         Route.Action action = route.action;
         if (action instanceof Route.DirectResponse d) {
             sendDirectResponse(d);
@@ -224,6 +246,26 @@ final class ActiveStream {
             }
             return;
         }
+        if (chain != null && !done) {
+            chain.decodeData(data, receivedLength >= 0 && bytesReceived >= receivedLength);
+            return;
+        }
+        terminalData(data);
+    }
+
+    void decodeComplete(HeaderMap trailers) {
+        requestComplete = true;
+        if (chain != null) {
+            if (!done) {
+                chain.decodeEnd(trailers);
+            }
+            return;
+        }
+        terminalEnd(trailers);
+    }
+
+    /** Request body bytes that passed every filter; takes {@code data}. */
+    void terminalData(ByteBuf data) {
         if (router != null && !done) {
             router.onRequestData(data);
         } else {
@@ -231,11 +273,20 @@ final class ActiveStream {
         }
     }
 
-    void decodeComplete(HeaderMap trailers) {
-        requestComplete = true;
+    /** The end of the request, past every filter. */
+    void terminalEnd(HeaderMap trailers) {
         if (router != null && !done) {
             router.onRequestComplete(trailers);
         }
+    }
+
+    boolean isDone() {
+        return done;
+    }
+
+    /** The request method as sent upstream (a filter may change {@code :method}). */
+    String method() {
+        return methodOverride != null ? methodOverride : head.method;
     }
 
     void onDownstreamReadComplete() {
@@ -256,13 +307,23 @@ final class ActiveStream {
         return responseStarted;
     }
 
-    /** Writes the response head (from upstream), choosing the downstream framing. */
-    void encodeHeaders(ResponseHead up, Http1Parser.Framing framing) {
+    /** The response head from upstream: through the filters, then written. */
+    void encodeHeaders(ResponseHead up, Http1Parser.Framing framing, long contentLength) {
         HeaderMap h = up.headers;
         Hop.stripResponse(h);
         if (route != null) {
             route.applyResponseHeaders(h);
         }
+        if (chain != null) {
+            chain.encodeHeaders(up, framing, contentLength);
+        } else {
+            writeResponseHeaders(up, framing);
+        }
+    }
+
+    /** Writes the response head, choosing the downstream framing. */
+    void writeResponseHeaders(ResponseHead up, Http1Parser.Framing framing) {
+        HeaderMap h = up.headers;
         if (framing == Http1Parser.Framing.CHUNKED || framing == Http1Parser.Framing.UNTIL_CLOSE) {
             if (head.http10) {
                 hcm.closeAfterResponse = true;
@@ -290,6 +351,23 @@ final class ActiveStream {
     }
 
     void encodeData(ByteBuf data) {
+        if (chain != null) {
+            chain.encodeData(data);
+        } else {
+            writeResponseData(data);
+        }
+    }
+
+    void encodeComplete(HeaderMap trailers) {
+        if (chain != null) {
+            chain.encodeEnd(trailers);
+        } else {
+            writeResponseEnd(trailers);
+        }
+    }
+
+    /** Writes response body bytes; takes {@code data}. */
+    void writeResponseData(ByteBuf data) {
         int n = data.readableBytes();
         if (n == 0) {
             data.release();
@@ -306,7 +384,7 @@ final class ActiveStream {
         }
     }
 
-    void encodeComplete(HeaderMap trailers) {
+    void writeResponseEnd(HeaderMap trailers) {
         Channel ch = hcm.channel;
         if (chunkedResponse) {
             ch.write(Http1Writer.lastChunk(ch.alloc(), trailers), ch.voidPromise());
@@ -416,9 +494,43 @@ final class ActiveStream {
         writeSimple(r.responseCode(), h, new byte[0]);
     }
 
+    /** A filter's local reply (see {@link io.weir.spi.StreamContext#sendLocalReply}). */
+    void sendFilterLocalReply(io.weir.spi.LocalReply r, int flag, String filter) {
+        if (done) {
+            return;
+        }
+        String why = r.details() != null ? r.details() : "filter_local_reply{" + filter + "}";
+        if (responseStarted) {
+            resetStream(flag, why);
+            return;
+        }
+        flags |= flag;
+        details = why;
+        byte[] bytes = r.body() == null ? new byte[0] : r.body().getBytes(StandardCharsets.UTF_8);
+        HeaderMap h = new HeaderMap(8 + r.headers().size());
+        for (java.util.Map.Entry<String, String> e : r.headers()) {
+            String name = e.getKey().toLowerCase(java.util.Locale.ROOT);
+            if (!name.equals("content-length") && !name.equals("transfer-encoding")) {
+                h.add(name, e.getValue());
+            }
+        }
+        if (bytes.length > 0 && !h.contains("content-type")) {
+            h.add("content-type", "text/plain; charset=utf-8");
+        }
+        h.add("content-length", Integer.toString(bytes.length));
+        writeSimple(r.status(), h, bytes);
+    }
+
     /** Writes a whole Weir-made response: the local-reply headers are added here. */
     private void writeSimple(int status, HeaderMap h, byte[] body) {
         localReplyHeaders(h);
+        if (chain != null) {
+            chain.onLocalReplyHeaders(status, h);
+            status = chain.localReplyStatus(status);
+            if (done) {
+                return;
+            }
+        }
         Channel ch = hcm.channel;
         responseCode = status;
         responseStarted = true;
@@ -470,6 +582,9 @@ final class ActiveStream {
         if (router != null) {
             router.release();
         }
+        if (chain != null) {
+            chain.finish();
+        }
         if (!hcm.lr.accessLogs.isEmpty()) {
             log(durNanos);
         }
@@ -502,6 +617,84 @@ final class ActiveStream {
         for (AccessLog l : hcm.lr.accessLogs) {
             l.log(e);
         }
+    }
+
+    /** Request pseudo-headers for filters: {@code :method :path :authority :scheme}. */
+    FilterHeaders.Pseudo requestPseudo() {
+        return new FilterHeaders.Pseudo() {
+            private final String[] names = {":method", ":path", ":authority", ":scheme"};
+
+            @Override
+            public String[] names() {
+                return names;
+            }
+
+            @Override
+            public String get(String name) {
+                return switch (name) {
+                    case ":method" -> method();
+                    case ":path" ->
+                            targetOverride != null
+                                    ? targetOverride
+                                    : query == null ? path : path + "?" + query;
+                    case ":authority" -> head.headers.get("host");
+                    case ":scheme" -> "http";
+                    default -> null;
+                };
+            }
+
+            @Override
+            public void set(String name, String value) {
+                switch (name) {
+                    case ":method" -> {
+                        if (!io.weir.kernel.http1.Http1Parser.isToken(value)) {
+                            throw new IllegalArgumentException("invalid :method " + value);
+                        }
+                        methodOverride = value;
+                    }
+                    case ":path" -> {
+                        if (!value.startsWith("/")) {
+                            throw new IllegalArgumentException(":path must start with /");
+                        }
+                        targetOverride = value;
+                    }
+                    case ":authority" -> head.headers.set("host", value);
+                    default -> {}
+                }
+            }
+        };
+    }
+
+    /** A property by its proxy-wasm name (see {@link io.weir.spi.StreamContext#property}). */
+    String property(String name, StreamFilter sf) {
+        return switch (name) {
+            case "request.path" -> sf.chain.requestHeaders.get(":path");
+            case "request.url_path" -> path;
+            case "request.query" -> query;
+            case "request.host" -> authority;
+            case "request.method" -> method();
+            case "request.scheme" -> "http";
+            case "request.protocol" -> head.protocol();
+            case "request.id" -> requestId;
+            case "request.time" -> Long.toString(startMillis);
+            case "source.address" -> hcm.remoteIp + ":" + hcm.remotePort;
+            case "source.port" -> Integer.toString(hcm.remotePort);
+            case "destination.address" -> hcm.localIp + ":" + hcm.localPort;
+            case "destination.port" -> Integer.toString(hcm.localPort);
+            case "connection.mtls" -> "false";
+            case "connection.id" -> Long.toString(hcm.id);
+            case "plugin_name" -> sf.entry.name;
+            case "route_name" -> route == null ? null : route.name;
+            case "cluster_name" -> router == null ? null : router.clusterName();
+            case "upstream.address" -> router == null ? null : router.upstreamHost();
+            case "response.code" -> responseCode == 0 ? null : Integer.toString(responseCode);
+            case "response.flags" -> ResponseFlag.format(flags);
+            case "worker_id" -> Integer.toString(slot());
+            default -> {
+                Object v = sf.chain.metadata(name);
+                yield v instanceof String str ? str : null;
+            }
+        };
     }
 
     static String reason(int status) {

@@ -28,7 +28,18 @@ final class HttpConnectionManager extends ChannelInboundHandlerAdapter
     /** Bytes of pipelined requests held while a response is in progress before reads pause. */
     private static final int PIPELINE_HOLD_BYTES = 64 * 1024;
 
-    final ListenerRuntime lr;
+    private static final java.util.concurrent.atomic.AtomicLong IDS =
+            new java.util.concurrent.atomic.AtomicLong();
+
+    /** The listener's config in effect for the current request (refreshed per request). */
+    ListenerRuntime lr;
+
+    private final ListenerHandle handle;
+    final long id = IDS.incrementAndGet();
+    int remotePort;
+    String localIp = "-";
+    int localPort;
+    private boolean pausedForFilters;
     final Worker worker;
     final ConnectionDrain drain;
     private final RequestParser parser;
@@ -50,8 +61,9 @@ final class HttpConnectionManager extends ChannelInboundHandlerAdapter
     private ScheduledFuture<?> timer;
     private long timerAt;
 
-    HttpConnectionManager(ListenerRuntime lr, Worker worker, ConnectionDrain drain) {
-        this.lr = lr;
+    HttpConnectionManager(ListenerHandle handle, Worker worker, ConnectionDrain drain) {
+        this.handle = handle;
+        this.lr = handle.current();
         this.worker = worker;
         this.drain = drain;
         this.parser =
@@ -70,6 +82,11 @@ final class HttpConnectionManager extends ChannelInboundHandlerAdapter
         channel = ctx.channel();
         InetSocketAddress ra = (InetSocketAddress) channel.remoteAddress();
         remoteIp = ra == null ? "-" : ra.getAddress().getHostAddress();
+        remotePort = ra == null ? 0 : ra.getPort();
+        if (channel.localAddress() instanceof InetSocketAddress la) {
+            localIp = la.getAddress().getHostAddress();
+            localPort = la.getPort();
+        }
         lr.stats.cxTotal.inc(slot());
         lr.stats.cxActive.add(slot(), 1);
         drain.register(this);
@@ -183,6 +200,11 @@ final class HttpConnectionManager extends ChannelInboundHandlerAdapter
             return;
         }
         headerDeadline = 0;
+        // a reload swaps the listener's runtime: each new request uses the newest one
+        lr = handle.current();
+        if (handle.draining()) {
+            closeAfterResponse = true;
+        }
         stream = new ActiveStream(this, head, bodyLength);
         lr.stats.rqTotal.inc(slot());
         lr.stats.rqActive.add(slot(), 1);
@@ -248,9 +270,10 @@ final class HttpConnectionManager extends ChannelInboundHandlerAdapter
         idleSince = System.nanoTime();
         // the timer may be set to a later deadline armed for this request (route, headers)
         arm(idleSince + lr.http.idleTimeout().toNanos());
-        if (pausedForPipeline || pausedForUpstream) {
+        if (pausedForPipeline || pausedForUpstream || pausedForFilters) {
             pausedForPipeline = false;
             pausedForUpstream = false;
+            pausedForFilters = false;
             updateAutoRead();
         }
         if (!parsing) {
@@ -271,8 +294,16 @@ final class HttpConnectionManager extends ChannelInboundHandlerAdapter
         }
     }
 
+    /** Filters hold more request body than the buffer limit: stop reading until they pass it. */
+    void pauseReadingForFilters(boolean pause) {
+        if (pausedForFilters != pause) {
+            pausedForFilters = pause;
+            updateAutoRead();
+        }
+    }
+
     private void updateAutoRead() {
-        channel.config().setAutoRead(!pausedForUpstream && !pausedForPipeline);
+        channel.config().setAutoRead(!pausedForUpstream && !pausedForPipeline && !pausedForFilters);
     }
 
     boolean isClosed() {

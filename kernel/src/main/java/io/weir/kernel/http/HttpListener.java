@@ -10,15 +10,15 @@ import java.util.Map;
  * loop the connection landed on.
  */
 public final class HttpListener extends ChannelInitializer<Channel> {
-    private final ListenerRuntime lr;
+    private final ListenerHandle handle;
     private final Map<EventLoop, Worker> workers;
     private final Map<EventLoop, ConnectionDrain> drains;
 
     public HttpListener(
-            ListenerRuntime lr,
+            ListenerHandle handle,
             Map<EventLoop, Worker> workers,
             Map<EventLoop, ConnectionDrain> drains) {
-        this.lr = lr;
+        this.handle = handle;
         this.workers = workers;
         this.drains = drains;
     }
@@ -26,7 +26,8 @@ public final class HttpListener extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         EventLoop loop = ch.eventLoop();
-        ch.pipeline().addLast(new HttpConnectionManager(lr, workers.get(loop), drains.get(loop)));
+        ch.pipeline()
+                .addLast(new HttpConnectionManager(handle, workers.get(loop), drains.get(loop)));
     }
 
     @Override

@@ -16,10 +16,18 @@ public final class ListenerRuntime {
     public final ListenerStats stats;
     public final List<AccessLog> accessLogs;
 
-    public ListenerRuntime(ListenerConfig config, ListenerStats stats, List<AccessLog> accessLogs) {
+    /** The listener's filters in this generation; empty for the router alone. */
+    public final ListenerFilters filters;
+
+    public ListenerRuntime(
+            ListenerConfig config,
+            ListenerStats stats,
+            List<AccessLog> accessLogs,
+            ListenerFilters filters) {
         this.config = config;
         this.http = config.http();
         this.routes = new RouteTable(config.http());
+        this.filters = filters;
         this.stats = stats;
         this.accessLogs = List.copyOf(accessLogs);
     }

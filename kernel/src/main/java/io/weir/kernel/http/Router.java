@@ -97,6 +97,9 @@ final class Router implements UpstreamStream {
     }
 
     private String upstreamTarget() {
+        if (s.targetOverride != null) {
+            return s.targetOverride;
+        }
         String p = s.path;
         if (action.prefixRewrite() != null && s.route.match.prefix() != null) {
             String rest = p.substring(s.route.match.prefix().length());
@@ -120,10 +123,10 @@ final class Router implements UpstreamStream {
         conn = c;
         upstreamHost = c.hostAddress();
         upstreamStartNanos = System.nanoTime();
-        c.expectResponseTo(s.head.method.equals("HEAD"));
+        c.expectResponseTo(s.method().equals("HEAD"));
         c.write(
                 Http1Writer.requestHead(
-                        c.channel().alloc(), s.head.method, upstreamTarget(), s.head.headers));
+                        c.channel().alloc(), s.method(), upstreamTarget(), s.head.headers));
         if (pendingBody != null) {
             ByteBuf b;
             while ((b = pendingBody.poll()) != null) {
@@ -265,7 +268,7 @@ final class Router implements UpstreamStream {
             return;
         }
         cstats.countResponse(slot(), head.status);
-        s.encodeHeaders(head, framing);
+        s.encodeHeaders(head, framing, contentLength);
     }
 
     @Override

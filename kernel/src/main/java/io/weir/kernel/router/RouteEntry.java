@@ -15,6 +15,13 @@ public final class RouteEntry {
     public final String virtualHost;
     public final Route.Match match;
     public final Route.Action action;
+
+    /**
+     * Per listener filter (by index): this route's {@code per_filter_config} entry, else its
+     * virtual host's; null when none of the filters has one.
+     */
+    public final io.weir.kernel.config.FilterOverride[] filterOverrides;
+
     private final HeaderMutations[] requestMutations;
     private final HeaderMutations[] responseMutations;
 
@@ -28,7 +35,9 @@ public final class RouteEntry {
             String virtualHost,
             Route route,
             HeaderMutations vhostRequest,
-            HeaderMutations vhostResponse) {
+            HeaderMutations vhostResponse,
+            io.weir.kernel.config.FilterOverride[] filterOverrides) {
+        this.filterOverrides = filterOverrides;
         this.name = name;
         this.virtualHost = virtualHost;
         this.match = route.match();

@@ -27,6 +27,29 @@ public final class RouteTable {
     private Vhost catchAll;
     private final boolean onlyCatchAll;
 
+    /**
+     * The route's or else the virtual host's {@code per_filter_config} entry for each of the
+     * listener's filters, by index; null when there is none at all.
+     */
+    private static io.weir.kernel.config.FilterOverride[] overrides(
+            List<ListenerConfig.FilterConfig> filters, VirtualHost vh, Route r) {
+        io.weir.kernel.config.FilterOverride[] out = null;
+        for (int i = 0; i < filters.size(); i++) {
+            String name = filters.get(i).name();
+            io.weir.kernel.config.FilterOverride o = r.perFilterConfig().get(name);
+            if (o == null) {
+                o = vh.perFilterConfig().get(name);
+            }
+            if (o != null) {
+                if (out == null) {
+                    out = new io.weir.kernel.config.FilterOverride[filters.size()];
+                }
+                out[i] = o;
+            }
+        }
+        return out;
+    }
+
     public RouteTable(ListenerConfig.HttpConfig http) {
         for (VirtualHost vh : http.virtualHosts()) {
             RouteEntry[] routes = new RouteEntry[vh.routes().size()];
@@ -35,7 +58,12 @@ public final class RouteTable {
                 String name = r.name() != null ? r.name() : vh.name() + "/" + i;
                 routes[i] =
                         new RouteEntry(
-                                name, vh.name(), r, vh.requestHeaders(), vh.responseHeaders());
+                                name,
+                                vh.name(),
+                                r,
+                                vh.requestHeaders(),
+                                vh.responseHeaders(),
+                                overrides(http.filters(), vh, r));
             }
             Vhost v = new Vhost(vh.name(), routes);
             for (String d : vh.domains()) {

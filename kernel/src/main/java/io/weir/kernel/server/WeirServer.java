@@ -12,12 +12,16 @@ import io.weir.kernel.accesslog.AccessLog;
 import io.weir.kernel.accesslog.AccessLogs;
 import io.weir.kernel.admin.AdminServer;
 import io.weir.kernel.config.ConfigJson;
+import io.weir.kernel.config.FilterRegistry;
 import io.weir.kernel.config.ListenerConfig;
 import io.weir.kernel.config.WeirConfig;
 import io.weir.kernel.dispatch.Dispatcher;
 import io.weir.kernel.dispatch.Transport;
+import io.weir.kernel.filter.FilterServices;
 import io.weir.kernel.http.ConnectionDrain;
 import io.weir.kernel.http.HttpListener;
+import io.weir.kernel.http.ListenerFilters;
+import io.weir.kernel.http.ListenerHandle;
 import io.weir.kernel.http.ListenerRuntime;
 import io.weir.kernel.http.ListenerStats;
 import io.weir.kernel.http.Worker;
@@ -55,7 +59,13 @@ public final class WeirServer implements AutoCloseable {
     private final Transport transport;
     private final Stats stats;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
-    private final Map<String, InetSocketAddress> listenerAddresses = new LinkedHashMap<>();
+    private final Map<String, InetSocketAddress> listenerAddresses =
+            java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+    private final Map<String, BoundListener> bound =
+            java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+    private final FilterRegistry initialFilters;
+    private final FilterServices filterServices;
+    private volatile WeirConfig current;
     private final List<Channel> serverChannels = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<AccessLog> accessLogs = new ArrayList<>();
     private final Map<EventLoop, Worker> workers = new IdentityHashMap<>();
@@ -69,10 +79,40 @@ public final class WeirServer implements AutoCloseable {
     private final long startMillis = System.currentTimeMillis();
 
     public WeirServer(WeirConfig config, ServerOptions options) {
+        this(config, FilterRegistry.EMPTY, options);
+    }
+
+    /**
+     * @param filters the registry {@code config} was loaded with: it makes the listeners' filters
+     */
+    public WeirServer(WeirConfig config, FilterRegistry filters, ServerOptions options) {
         this.config = config;
+        this.current = config;
+        this.initialFilters = filters;
         this.options = options;
         this.transport = Transport.select(options.forceNio());
         this.stats = new Stats(options.concurrency());
+        this.filterServices = new FilterServices(stats);
+    }
+
+    /** A bound listener: its config, the handle connections read, its sockets. */
+    private static final class BoundListener {
+        final ListenerConfig config;
+        final ListenerHandle handle;
+        final ListenerStats stats;
+        final List<Channel> channels = new ArrayList<>();
+        final List<AccessLog> logs;
+
+        BoundListener(
+                ListenerConfig config,
+                ListenerHandle handle,
+                ListenerStats stats,
+                List<AccessLog> logs) {
+            this.config = config;
+            this.handle = handle;
+            this.stats = stats;
+            this.logs = logs;
+        }
     }
 
     /** Binds everything; on failure releases what was started and throws a user-facing error. */
@@ -102,15 +142,21 @@ public final class WeirServer implements AutoCloseable {
             workers.put(loop, new Worker(d, Map.copyOf(cw)));
             drains.put(loop, new ConnectionDrain());
         }
-        for (ListenerConfig lc : config.listeners()) {
-            List<AccessLog> logs = new ArrayList<>();
-            for (ListenerConfig.AccessLogConfig al : lc.http().accessLog()) {
-                AccessLog l = AccessLogs.open(al.path(), al.format(), stats);
-                logs.add(l);
-                accessLogs.add(l);
-            }
-            ListenerRuntime lr = new ListenerRuntime(lc, new ListenerStats(stats, lc.name()), logs);
-            bindListener(lc, lr);
+        onEveryWorker(w -> filterServices.bindWorkerThread(w.slot()));
+        List<ListenerFilters> made = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        for (int i = 0; i < config.listeners().size(); i++) {
+            made.add(makeFilters(i, config.listeners().get(i), initialFilters, errors));
+        }
+        if (!errors.isEmpty()) {
+            retireAll(made, () -> {});
+            throw new StartupException(String.join("\n", errors), null);
+        }
+        for (int i = 0; i < config.listeners().size(); i++) {
+            ListenerConfig lc = config.listeners().get(i);
+            BoundListener bl = newListener(lc, made.get(i));
+            bindListener(lc, bl);
+            bound.put(lc.name(), bl);
         }
         admin =
                 new AdminServer(
@@ -148,10 +194,114 @@ public final class WeirServer implements AutoCloseable {
         return new InetSocketAddress(host, port);
     }
 
-    private void bindListener(ListenerConfig lc, ListenerRuntime lr) throws StartupException {
+    private BoundListener newListener(ListenerConfig lc, ListenerFilters filters) {
+        List<AccessLog> logs = new ArrayList<>();
+        for (ListenerConfig.AccessLogConfig al : lc.http().accessLog()) {
+            AccessLog l = AccessLogs.open(al.path(), al.format(), stats);
+            logs.add(l);
+            accessLogs.add(l);
+        }
+        ListenerStats ls = new ListenerStats(stats, lc.name());
+        ListenerRuntime lr = new ListenerRuntime(lc, ls, logs, filters);
+        return new BoundListener(lc, new ListenerHandle(lr), ls, logs);
+    }
+
+    /**
+     * Makes listener {@code index}'s filters and starts their roots on every worker (each on its
+     * own thread; this thread waits). Errors are added to {@code errors}.
+     */
+    private ListenerFilters makeFilters(
+            int index, ListenerConfig lc, FilterRegistry registry, List<String> errors) {
+        ListenerFilters lf;
+        try {
+            lf = new ListenerFilters(index, lc, registry, filterServices, options.concurrency());
+        } catch (RuntimeException e) {
+            errors.add("listeners[" + index + "]: " + e.getMessage());
+            return null;
+        }
+        if (lf.isEmpty()) {
+            return lf;
+        }
+        List<String> found = java.util.Collections.synchronizedList(new ArrayList<>());
+        onEveryWorker(
+                w -> {
+                    String err = lf.initWorker(w);
+                    if (err != null) {
+                        found.add(err);
+                    }
+                });
+        if (!found.isEmpty()) {
+            errors.add(found.get(0));
+        }
+        return lf;
+    }
+
+    /** Runs {@code task} on every worker's thread and waits for all (not on a worker). */
+    private void onEveryWorker(java.util.function.Consumer<Worker> task) {
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        for (Worker w : workers.values()) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            w.dispatcher()
+                    .post(
+                            () -> {
+                                try {
+                                    task.accept(w);
+                                    f.complete(null);
+                                } catch (RuntimeException | Error e) {
+                                    f.completeExceptionally(e);
+                                }
+                            });
+            done.add(f);
+        }
+        try {
+            CompletableFuture.allOf(done.toArray(new CompletableFuture[0]))
+                    .get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the workers", e);
+        } catch (java.util.concurrent.ExecutionException
+                | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("workers did not answer: " + e, e);
+        }
+    }
+
+    /**
+     * Retires filter generations on every worker: roots end when their last stream has; {@code
+     * whenAllDone} runs once all have (on some worker thread).
+     */
+    private void retireAll(List<ListenerFilters> gens, Runnable whenAllDone) {
+        List<ListenerFilters> live = new ArrayList<>();
+        for (ListenerFilters lf : gens) {
+            if (lf != null && !lf.isEmpty()) {
+                live.add(lf);
+            }
+        }
+        java.util.concurrent.atomic.AtomicInteger left =
+                new java.util.concurrent.atomic.AtomicInteger(live.size() * workers.size());
+        if (left.get() == 0) {
+            whenAllDone.run();
+            return;
+        }
+        for (ListenerFilters lf : live) {
+            for (Worker w : workers.values()) {
+                w.dispatcher()
+                        .post(
+                                () ->
+                                        lf.retire(
+                                                w,
+                                                () -> {
+                                                    if (left.decrementAndGet() == 0) {
+                                                        whenAllDone.run();
+                                                    }
+                                                }));
+            }
+        }
+    }
+
+    private void bindListener(ListenerConfig lc, BoundListener bl) throws StartupException {
         InetSocketAddress want = socketAddress(lc.address().host(), lc.address().port());
         int limit = lc.perConnectionBufferLimitBytes();
-        HttpListener init = new HttpListener(lr, workers, drains);
+        HttpListener init = new HttpListener(bl.handle, workers, drains);
         try {
             if (transport.isEpoll()) {
                 // one socket per worker, the kernel spreads connections (SO_REUSEPORT); first make
@@ -162,25 +312,31 @@ public final class WeirServer implements AutoCloseable {
                         probe.bind(want);
                     }
                 }
-                InetSocketAddress bound = null;
+                InetSocketAddress addr = null;
                 for (EventExecutor e : workerGroup) {
                     EventLoop loop = (EventLoop) e;
                     ServerBootstrap b = bootstrap(loop, loop, init, limit);
                     b.option(EpollChannelOption.SO_REUSEPORT, true);
-                    Channel ch = b.bind(bound == null ? want : bound).sync().channel();
+                    Channel ch = b.bind(addr == null ? want : addr).sync().channel();
                     serverChannels.add(ch);
-                    if (bound == null) {
-                        bound = (InetSocketAddress) ch.localAddress();
+                    bl.channels.add(ch);
+                    if (addr == null) {
+                        addr = (InetSocketAddress) ch.localAddress();
                     }
                 }
-                listenerAddresses.put(lc.name(), bound);
+                listenerAddresses.put(lc.name(), addr);
             } else {
                 ServerBootstrap b = bootstrap(mainGroup, workerGroup, init, limit);
                 Channel ch = b.bind(want).sync().channel();
                 serverChannels.add(ch);
+                bl.channels.add(ch);
                 listenerAddresses.put(lc.name(), (InetSocketAddress) ch.localAddress());
             }
         } catch (Exception e) {
+            for (Channel ch : bl.channels) {
+                ch.close();
+                serverChannels.remove(ch);
+            }
             throw new StartupException(
                     "cannot bind listener \""
                             + lc.name()
@@ -232,8 +388,137 @@ public final class WeirServer implements AutoCloseable {
                 () -> "LIVE".equals(state) ? 1 : 0);
     }
 
+    /**
+     * Applies a new config (already loaded with {@code filters}) without a restart: listeners whose
+     * address is unchanged get new routes and filter chains (requests in flight finish on the old
+     * ones, new requests use the new ones), new listeners are bound, removed ones stop accepting
+     * and their connections close after their current request. Either everything is applied or
+     * nothing is: a filter that rejects its config, a listener that cannot bind, or a change that
+     * needs a restart (admin address, clusters) throws and the old config keeps serving. {@code
+     * whenOldRetired} runs once every old filter root has ended (then the old plugin class loaders
+     * can be closed). Not on a worker thread; one reload at a time.
+     */
+    public synchronized void reload(
+            WeirConfig next, FilterRegistry filters, Runnable whenOldRetired)
+            throws ReloadException {
+        if (!"LIVE".equals(state)) {
+            throw new ReloadException(List.of("server is " + state + ", not LIVE"));
+        }
+        WeirConfig prev = current;
+        List<String> errors = new ArrayList<>();
+        if (!next.admin().equals(prev.admin())) {
+            errors.add(
+                    "admin.address: cannot change on reload (was "
+                            + prev.admin().address()
+                            + "); restart Weir");
+        }
+        if (!next.clusters().equals(prev.clusters())) {
+            errors.add(
+                    "clusters: cluster changes need a restart in this version; the routes and filters of this config were not applied");
+        }
+        if (!errors.isEmpty()) {
+            throw new ReloadException(errors);
+        }
+        List<ListenerFilters> made = new ArrayList<>();
+        for (int i = 0; i < next.listeners().size(); i++) {
+            made.add(makeFilters(i, next.listeners().get(i), filters, errors));
+        }
+        if (!errors.isEmpty()) {
+            retireAll(made, () -> {});
+            throw new ReloadException(errors);
+        }
+        // bind new listeners (and those whose address changed) before touching anything
+        Map<String, BoundListener> fresh = new LinkedHashMap<>();
+        for (int i = 0; i < next.listeners().size(); i++) {
+            ListenerConfig lc = next.listeners().get(i);
+            BoundListener old = bound.get(lc.name());
+            if (old == null || !old.config.address().equals(lc.address())) {
+                BoundListener bl = newListener(lc, made.get(i));
+                try {
+                    bindListener(lc, bl);
+                } catch (StartupException e) {
+                    for (BoundListener f : fresh.values()) {
+                        closeChannels(f);
+                    }
+                    retireAll(made, () -> {});
+                    throw new ReloadException(List.of(e.getMessage()));
+                }
+                fresh.put(lc.name(), bl);
+            }
+        }
+        List<ListenerFilters> retired = new ArrayList<>();
+        java.util.Set<String> keep = new java.util.HashSet<>();
+        for (int i = 0; i < next.listeners().size(); i++) {
+            ListenerConfig lc = next.listeners().get(i);
+            keep.add(lc.name());
+            BoundListener old = bound.get(lc.name());
+            if (fresh.containsKey(lc.name())) {
+                if (old != null) {
+                    retired.add(removeListener(old));
+                }
+                bound.put(lc.name(), fresh.get(lc.name()));
+                continue;
+            }
+            ListenerRuntime lr =
+                    new ListenerRuntime(lc, old.stats, accessLogsFor(old, lc), made.get(i));
+            retired.add(old.handle.swap(lr).filters);
+        }
+        for (String name : new ArrayList<>(bound.keySet())) {
+            if (!keep.contains(name)) {
+                retired.add(removeListener(bound.remove(name)));
+            }
+        }
+        current = next;
+        log.info(
+                "config reloaded listeners={} filters={}",
+                next.listeners().size(),
+                next.listeners().stream().mapToInt(l -> l.http().filters().size()).sum());
+        retireAll(retired, whenOldRetired);
+    }
+
+    /** The access logs of a listener's new runtime: the same files stay open. */
+    private List<AccessLog> accessLogsFor(BoundListener old, ListenerConfig lc) {
+        if (old.config.http().accessLog().equals(lc.http().accessLog())) {
+            return old.logs;
+        }
+        List<AccessLog> logs = new ArrayList<>();
+        for (ListenerConfig.AccessLogConfig al : lc.http().accessLog()) {
+            AccessLog l = AccessLogs.open(al.path(), al.format(), stats);
+            logs.add(l);
+            accessLogs.add(l);
+        }
+        return logs;
+    }
+
+    /** Stops accepting on a listener; its connections close after their current request. */
+    private ListenerFilters removeListener(BoundListener bl) {
+        closeChannels(bl);
+        bl.handle.drain();
+        listenerAddresses.remove(bl.config.name());
+        return bl.handle.current().filters;
+    }
+
+    private void closeChannels(BoundListener bl) {
+        for (Channel ch : bl.channels) {
+            ch.close();
+            serverChannels.remove(ch);
+        }
+    }
+
+    /** The config in effect. */
+    public WeirConfig config() {
+        return current;
+    }
+
+    /** The shared services of filters (shared data, queues, metrics). */
+    public FilterServices filterServices() {
+        return filterServices;
+    }
+
     public Map<String, InetSocketAddress> listenerAddresses() {
-        return Map.copyOf(listenerAddresses);
+        synchronized (listenerAddresses) {
+            return Map.copyOf(listenerAddresses);
+        }
     }
 
     public InetSocketAddress adminAddress() {
@@ -339,7 +624,7 @@ public final class WeirServer implements AutoCloseable {
 
         @Override
         public String configDumpJson() {
-            return ConfigJson.toJson(config);
+            return ConfigJson.toJson(current);
         }
 
         @Override
@@ -381,14 +666,15 @@ public final class WeirServer implements AutoCloseable {
         @Override
         public String listenersText() {
             StringBuilder sb = new StringBuilder();
-            listenerAddresses.forEach(
-                    (name, a) ->
-                            sb.append(name)
-                                    .append("::")
-                                    .append(a.getAddress().getHostAddress())
-                                    .append(':')
-                                    .append(a.getPort())
-                                    .append('\n'));
+            listenerAddresses()
+                    .forEach(
+                            (name, a) ->
+                                    sb.append(name)
+                                            .append("::")
+                                            .append(a.getAddress().getHostAddress())
+                                            .append(':')
+                                            .append(a.getPort())
+                                            .append('\n'));
             return sb.toString();
         }
 

@@ -25,7 +25,7 @@ class ResponseFlagTest {
         assertThat(Arrays.stream(ResponseFlag.values()).map(ResponseFlag::code))
                 .containsExactly(
                         "UH", "UF", "UT", "UC", "UR", "UO", "UPE", "DC", "LR", "NR", "DPE", "RL",
-                        "UAEX", "DI", "FI", "SI", "URX", "DT");
+                        "UAEX", "DI", "FI", "SI", "URX", "DT", "FF");
         int all = 0;
         for (ResponseFlag f : ResponseFlag.values()) {
             assertThat(all & f.bit()).isZero();

@@ -1,0 +1,697 @@
+package io.weir.kernel.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.weir.kernel.accesslog.ResponseFlag;
+import io.weir.kernel.config.FilterOverride;
+import io.weir.kernel.filter.FilterServices;
+import io.weir.kernel.http1.HeaderMap;
+import io.weir.kernel.http1.Http1Parser;
+import io.weir.kernel.http1.ResponseHead;
+import io.weir.spi.FilterStatus;
+import io.weir.spi.HttpFilter;
+import io.weir.spi.LocalReply;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The HTTP filters of one stream, between the connection manager and the router (always last).
+ * Request events (headers, body chunks, end with trailers) go through the filters in order,
+ * response events in reverse. A filter that returns STOP holds what reached it until it continues;
+ * a body chunk that a filter STOPs on is held and offered again with the next one; whole-body
+ * buffering holds headers and body at the filter until the end. Every callback is timed, counted
+ * and guarded: a throwing or overrunning filter is handled by its fail policy. Worker thread only.
+ *
+ * <p>Ownership: body buffers held at a filter belong to the chain until passed on; {@link #destroy}
+ * releases what is left.
+ */
+final class FilterChain {
+    private static final int HDR = 0;
+    private static final int BODY = 1;
+    private static final int TRAILERS = 2;
+
+    final ActiveStream s;
+    final FilterServices services;
+    private final ListenerFilters lf;
+    private final ListenerFilters.WorkerRoots roots;
+    private final StreamFilter[] f;
+    private final int n;
+    final FilterHeaders requestHeaders;
+    FilterHeaders responseHeaders;
+    private ResponseHead respHead;
+    private Http1Parser.Framing respFraming;
+    private long respLength;
+    private long respReceived;
+    private int respStatus;
+    private Map<String, Object> metadata;
+    private int depth;
+    private boolean destroyed;
+    private boolean pumping;
+    private int heldBytes;
+    private boolean readPaused;
+
+    private FilterChain(
+            ActiveStream s,
+            ListenerFilters lf,
+            ListenerFilters.WorkerRoots roots,
+            StreamFilter[] f) {
+        this.s = s;
+        this.lf = lf;
+        this.services = lf.services;
+        this.roots = roots;
+        this.f = f;
+        this.n = f.length;
+        this.requestHeaders = new FilterHeaders(s.head.headers, s.requestPseudo());
+    }
+
+    /**
+     * The chain for a stream on its route, or null when no filter is enabled for it (the router
+     * then runs alone).
+     */
+    static FilterChain create(ActiveStream s, ListenerFilters lf) {
+        ListenerFilters.WorkerRoots roots = lf.workers[s.slot()];
+        ListenerFilters.Entry[] es = lf.entries;
+        FilterOverride[] overrides = s.route.filterOverrides;
+        int enabled = 0;
+        for (ListenerFilters.Entry e : es) {
+            if (enabledFor(e, overrides)) {
+                enabled++;
+            }
+        }
+        if (enabled == 0) {
+            return null;
+        }
+        StreamFilter[] f = new StreamFilter[enabled];
+        FilterChain c = new FilterChain(s, lf, roots, f);
+        int k = 0;
+        for (ListenerFilters.Entry e : es) {
+            if (enabledFor(e, overrides)) {
+                FilterOverride o = overrides == null ? null : overrides[e.index];
+                Object cfg = o != null && o.parsed() != null ? o.parsed() : e.config.parsed();
+                f[k] = new StreamFilter(c, e, cfg, k);
+                k++;
+            }
+        }
+        roots.streamStarted();
+        return c;
+    }
+
+    private static boolean enabledFor(ListenerFilters.Entry e, FilterOverride[] overrides) {
+        FilterOverride o = overrides == null ? null : overrides[e.index];
+        if (o == null) {
+            return !e.config.disabled();
+        }
+        return o.config() != null || !o.disabled();
+    }
+
+    /** Creates the per-request filters; a failing newFilter is a filter failure. */
+    private boolean createFilters() {
+        for (StreamFilter sf : f) {
+            RootContextImpl root = roots.roots[sf.entry.index];
+            HttpFilter[] out = new HttpFilter[1];
+            runCallback(sf, () -> out[0] = root.root.newFilter(sf));
+            if (s.isDone()) {
+                return false;
+            }
+            if (out[0] == null) {
+                sf.skipped = true;
+            } else {
+                sf.filter = out[0];
+                sf.implementsBits = ListenerFilters.IMPLEMENTS.get(out[0].getClass());
+            }
+        }
+        return true;
+    }
+
+    // ---- entry points from the stream ----------------------------------------------------
+
+    void decodeHeaders(boolean endOfStream) {
+        if (!createFilters()) {
+            return;
+        }
+        StreamFilter.Dir d = f[0].req;
+        d.headersIn = true;
+        d.headersEos = endOfStream;
+        if (endOfStream) {
+            d.endIn = true;
+        }
+        pump(true, 0);
+    }
+
+    void decodeData(ByteBuf data, boolean endOfStream) {
+        StreamFilter.Dir d = f[0].req;
+        append(f[0], d, data, true);
+        if (endOfStream) {
+            d.endIn = true;
+        }
+        pump(true, 0);
+    }
+
+    void decodeEnd(HeaderMap trailers) {
+        StreamFilter.Dir d = f[0].req;
+        if (d.endIn) {
+            return;
+        }
+        d.endIn = true;
+        d.trailers = trailers;
+        pump(true, 0);
+    }
+
+    void encodeHeaders(ResponseHead head, Http1Parser.Framing framing, long contentLength) {
+        respHead = head;
+        respFraming = framing;
+        respLength = contentLength;
+        respStatus = head.status;
+        responseHeaders = new FilterHeaders(head.headers, responsePseudo());
+        StreamFilter.Dir d = f[n - 1].resp;
+        d.headersIn = true;
+        boolean eos = framing == Http1Parser.Framing.NONE;
+        d.headersEos = eos;
+        d.endIn = eos;
+        pump(false, 0);
+    }
+
+    void encodeData(ByteBuf data) {
+        StreamFilter.Dir d = f[n - 1].resp;
+        respReceived += data.readableBytes();
+        append(f[n - 1], d, data, false);
+        if (respFraming == Http1Parser.Framing.CONTENT_LENGTH && respReceived >= respLength) {
+            d.endIn = true;
+        }
+        pump(false, 0);
+    }
+
+    void encodeEnd(HeaderMap trailers) {
+        StreamFilter.Dir d = f[n - 1].resp;
+        if (!d.endIn) {
+            d.endIn = true;
+            d.trailers = trailers;
+        }
+        pump(false, 0);
+    }
+
+    // ---- iteration ------------------------------------------------------------------------
+
+    private StreamFilter at(int k, boolean request) {
+        return request ? f[k] : f[n - 1 - k];
+    }
+
+    /** Moves everything that can move, from direction-position {@code from} on. */
+    private void pump(boolean request, int from) {
+        if (pumping) {
+            return; // a callback re-entered (continue, local reply): the running pump goes on
+        }
+        pumping = true;
+        try {
+            for (int k = from; k < n && !s.isDone() && !destroyed; k++) {
+                step(k, request);
+            }
+        } finally {
+            pumping = false;
+        }
+        watermark();
+    }
+
+    private void step(int k, boolean request) {
+        StreamFilter sf = at(k, request);
+        StreamFilter.Dir d = sf.dir(request);
+        if (!d.headersIn || d.paused) {
+            return;
+        }
+        if (!d.headersCalled && !sf.skipped) {
+            d.headersCalled = true;
+            d.bodyEosCalled = d.headersEos;
+            FilterStatus st = call(sf, request, HDR, null, d.headersEos);
+            if (s.isDone() || destroyed) {
+                return;
+            }
+            if (st == FilterStatus.STOP && !sf.skipped) {
+                d.paused = true;
+                if (request) {
+                    s.sendContinue();
+                }
+                return;
+            }
+        }
+        if (d.bufferMax >= 0 && !d.endIn && !sf.skipped) {
+            if (request) {
+                s.sendContinue();
+            }
+            return; // whole-body buffering: headers wait for the end
+        }
+        if (!d.headersOut) {
+            d.headersOut = true;
+            headersOut(k, request);
+            if (s.isDone() || destroyed) {
+                return;
+            }
+        }
+        boolean eosHere = d.endIn && d.trailers == null;
+        int bodyBit = request ? ListenerFilters.REQ_BODY : ListenerFilters.RESP_BODY;
+        boolean wantsBody = !sf.skipped && (sf.implementsBits & bodyBit) != 0 && !d.bodyEosCalled;
+        if (wantsBody && !d.resumeBody && (d.held != null || eosHere)) {
+            if (eosHere) {
+                d.bodyEosCalled = true;
+            }
+            ByteBuf in = d.held != null ? d.held : Unpooled.EMPTY_BUFFER;
+            d.held = null;
+            heldBytes -= in.readableBytes();
+            FilterBody body = new FilterBody(in);
+            FilterStatus st;
+            try {
+                st = call(sf, request, BODY, body, eosHere);
+            } finally {
+                ByteBuf out = body.take();
+                if (out.readableBytes() > 0 || out != Unpooled.EMPTY_BUFFER) {
+                    if (body.replaced() && !bodyReplaced(request, d, in, out)) {
+                        out.release();
+                        out = null;
+                    }
+                    if (out != null) {
+                        d.held = out;
+                        heldBytes += out.readableBytes();
+                    }
+                }
+            }
+            if (s.isDone() || destroyed) {
+                return;
+            }
+            if (st == FilterStatus.STOP && !sf.skipped) {
+                if (eosHere) {
+                    d.paused = true;
+                }
+                return; // held: offered again with the next chunk, or passed on continue
+            }
+        }
+        d.resumeBody = false;
+        if (d.held != null) {
+            ByteBuf b = d.held;
+            d.held = null;
+            heldBytes -= b.readableBytes();
+            dataOut(k, request, b);
+            if (s.isDone() || destroyed) {
+                return;
+            }
+        }
+        if (d.endIn && !d.endOut) {
+            int trBit = request ? ListenerFilters.REQ_TRAILERS : ListenerFilters.RESP_TRAILERS;
+            if (d.trailers != null
+                    && !d.trailersCalled
+                    && !sf.skipped
+                    && (sf.implementsBits & trBit) != 0) {
+                d.trailersCalled = true;
+                FilterStatus st =
+                        call(sf, request, TRAILERS, new FilterHeaders(d.trailers, null), false);
+                if (s.isDone() || destroyed) {
+                    return;
+                }
+                if (st == FilterStatus.STOP && !sf.skipped) {
+                    d.paused = true;
+                    return;
+                }
+            }
+            d.endOut = true;
+            endOut(k, request, d.trailers);
+        }
+    }
+
+    /**
+     * A filter replaced a body. When the headers are still held here, {@code content-length} is
+     * fixed; otherwise a different length breaks a fixed-length message and fails the stream.
+     * Returns false when the stream was failed (the caller releases {@code out}).
+     */
+    private boolean bodyReplaced(boolean request, StreamFilter.Dir d, ByteBuf in, ByteBuf out) {
+        if (!d.headersOut && d.endIn) {
+            long len = out.readableBytes();
+            if (request) {
+                s.head.headers.remove("transfer-encoding");
+                s.head.headers.set("content-length", Long.toString(len));
+                s.bodyLength = len;
+            } else {
+                respHead.headers.remove("transfer-encoding");
+                respHead.headers.set("content-length", Long.toString(len));
+                respFraming = Http1Parser.Framing.CONTENT_LENGTH;
+                respLength = len;
+            }
+            return true;
+        }
+        boolean fixed =
+                request ? s.bodyLength >= 0 : respFraming == Http1Parser.Framing.CONTENT_LENGTH;
+        if (fixed && out.readableBytes() != in.readableBytes()) {
+            s.sendLocalReply(
+                    500,
+                    "filter changed the body length after the headers were sent",
+                    ResponseFlag.FF.bit(),
+                    "filter_body_length_mismatch",
+                    false);
+            return false;
+        }
+        return true;
+    }
+
+    private void headersOut(int k, boolean request) {
+        if (k + 1 < n) {
+            StreamFilter.Dir d = at(k + 1, request).dir(request);
+            d.headersIn = true;
+            d.headersEos = at(k, request).dir(request).headersEos;
+        } else if (request) {
+            s.startTerminal();
+        } else {
+            ResponseHead h =
+                    respStatus == respHead.status
+                            ? respHead
+                            : new ResponseHead(
+                                    respStatus, ActiveStream.reason(respStatus), respHead.headers);
+            s.writeResponseHeaders(h, respFraming);
+        }
+    }
+
+    private void dataOut(int k, boolean request, ByteBuf b) {
+        if (k + 1 < n) {
+            StreamFilter next = at(k + 1, request);
+            append(next, next.dir(request), b, request);
+        } else if (request) {
+            s.terminalData(b);
+        } else {
+            s.writeResponseData(b);
+        }
+    }
+
+    private void endOut(int k, boolean request, HeaderMap trailers) {
+        if (k + 1 < n) {
+            StreamFilter.Dir d = at(k + 1, request).dir(request);
+            d.endIn = true;
+            d.trailers = trailers;
+        } else if (request) {
+            s.terminalEnd(trailers);
+        } else {
+            s.writeResponseEnd(trailers);
+        }
+    }
+
+    /** Adds {@code b} to what is held at {@code sf}; whole-body buffering enforces its limit. */
+    private void append(StreamFilter sf, StreamFilter.Dir d, ByteBuf b, boolean request) {
+        if (b.readableBytes() == 0) {
+            b.release();
+            return;
+        }
+        heldBytes += b.readableBytes();
+        if (d.held == null) {
+            d.held = b;
+        } else {
+            CompositeByteBuf c;
+            if (d.held instanceof CompositeByteBuf cb) {
+                c = cb;
+            } else {
+                c = s.hcm.channel.alloc().compositeBuffer(Integer.MAX_VALUE);
+                c.addComponent(true, d.held);
+                d.held = c;
+            }
+            c.addComponent(true, b);
+        }
+        if (d.bufferMax >= 0 && !sf.skipped && d.held.readableBytes() > d.bufferMax) {
+            if (request) {
+                s.hcm.lr.stats.rqTooLarge.inc(s.slot());
+                s.sendLocalReply(413, "payload too large", 0, "request_payload_too_large", true);
+            } else {
+                s.sendLocalReply(
+                        500,
+                        "response body too large for filter " + sf.entry.name,
+                        ResponseFlag.FF.bit(),
+                        "response_payload_too_large",
+                        false);
+            }
+        }
+    }
+
+    /** Stops reading the client while the filters hold more than the connection's buffer limit. */
+    private void watermark() {
+        if (destroyed || s.isDone()) {
+            return;
+        }
+        boolean over = heldBytes > s.hcm.lr.config.perConnectionBufferLimitBytes();
+        if (over != readPaused) {
+            readPaused = over;
+            s.hcm.pauseReadingForFilters(over);
+        }
+    }
+
+    // ---- calls from filters ---------------------------------------------------------------
+
+    void resume(StreamFilter sf, boolean request) {
+        StreamFilter.Dir d = sf.dir(request);
+        if (d.paused) {
+            d.paused = false;
+        } else if (d.held != null) {
+            d.resumeBody = true;
+        } else {
+            return;
+        }
+        if (d.bufferMax >= 0) {
+            d.bufferMax = -1; // the filter let go: nothing more to buffer for it
+        }
+        int k = request ? sf.pos : n - 1 - sf.pos;
+        if (depth == 0) {
+            pump(request, k);
+        } else {
+            // continued from inside a callback: finish that call first
+            s.hcm.channel.eventLoop().execute(() -> pump(request, k));
+        }
+    }
+
+    void localReply(StreamFilter from, LocalReply r) {
+        if (s.isDone()) {
+            return;
+        }
+        int flag = 0;
+        if (r.responseFlag() != null) {
+            ResponseFlag rf = ResponseFlag.byName(r.responseFlag());
+            flag = rf == null ? 0 : rf.bit();
+        }
+        s.sendFilterLocalReply(r, flag, from.entry.name);
+    }
+
+    /**
+     * A local reply's headers pass the response header callbacks of the filters that saw the
+     * request headers (their status is ignored), in reverse order.
+     */
+    void onLocalReplyHeaders(int status, HeaderMap h) {
+        respStatus = status;
+        responseHeaders = new FilterHeaders(h, responsePseudo());
+        for (int i = n - 1; i >= 0; i--) {
+            StreamFilter sf = f[i];
+            if (sf.req.headersCalled
+                    && !sf.skipped
+                    && !sf.resp.headersCalled
+                    && sf.filter != null) {
+                sf.resp.headersCalled = true;
+                invoke(sf, () -> sf.filter.onResponseHeaders(responseHeaders, false));
+            }
+        }
+    }
+
+    int localReplyStatus(int status) {
+        return respStatus != 0 ? respStatus : status;
+    }
+
+    // ---- guarded calls --------------------------------------------------------------------
+
+    private FilterStatus call(StreamFilter sf, boolean request, int what, Object arg, boolean eos) {
+        if (sf.filter == null) {
+            return FilterStatus.CONTINUE;
+        }
+        HttpFilter fl = sf.filter;
+        FilterStatus[] out = {FilterStatus.CONTINUE};
+        boolean ok =
+                invoke(
+                        sf,
+                        () -> {
+                            FilterStatus st =
+                                    switch (what) {
+                                        case HDR ->
+                                                request
+                                                        ? fl.onRequestHeaders(requestHeaders, eos)
+                                                        : fl.onResponseHeaders(
+                                                                responseHeaders, eos);
+                                        case BODY ->
+                                                request
+                                                        ? fl.onRequestBody((FilterBody) arg, eos)
+                                                        : fl.onResponseBody((FilterBody) arg, eos);
+                                        default ->
+                                                request
+                                                        ? fl.onRequestTrailers((FilterHeaders) arg)
+                                                        : fl.onResponseTrailers(
+                                                                (FilterHeaders) arg);
+                                    };
+                            out[0] = st == null ? FilterStatus.CONTINUE : st;
+                        });
+        return ok ? out[0] : FilterStatus.CONTINUE;
+    }
+
+    /** Runs an asynchronous callback of a stream's filter (timer, call-out, queue). */
+    void runCallback(StreamFilter sf, Runnable callback) {
+        invoke(sf, callback);
+    }
+
+    /**
+     * Calls into a filter: timed, counted, and guarded. Returns false when it failed (then its fail
+     * policy has been applied).
+     */
+    private boolean invoke(StreamFilter sf, Runnable call) {
+        if (sf.skipped || destroyed) {
+            return false;
+        }
+        ListenerFilters.Entry e = sf.entry;
+        int slot = s.slot();
+        depth++;
+        long t0 = System.nanoTime();
+        Throwable failure = null;
+        try {
+            call.run();
+        } catch (RuntimeException | LinkageError | StackOverflowError t) {
+            failure = t;
+        } finally {
+            depth--;
+        }
+        long dt = System.nanoTime() - t0;
+        sf.nanos += dt;
+        e.stats.invocations.inc(slot);
+        if (failure != null) {
+            e.failed(slot, "callback", failure);
+        } else if (e.callbackTimeoutNanos > 0 && dt > e.callbackTimeoutNanos) {
+            e.overran(slot, "callback", dt);
+        } else {
+            return true;
+        }
+        failPolicy(sf);
+        return false;
+    }
+
+    private void failPolicy(StreamFilter sf) {
+        if (sf.entry.failOpen) {
+            sf.skipped = true;
+            StreamFilter.Dir rq = sf.req;
+            StreamFilter.Dir rs = sf.resp;
+            boolean moveReq = rq.paused || rq.held != null;
+            boolean moveResp = rs.paused || rs.held != null;
+            rq.paused = false;
+            rs.paused = false;
+            if (moveReq && !pumping) {
+                s.hcm.channel.eventLoop().execute(() -> pump(true, sf.pos));
+            }
+            if (moveResp && !pumping) {
+                s.hcm.channel.eventLoop().execute(() -> pump(false, n - 1 - sf.pos));
+            }
+        } else {
+            s.sendLocalReply(
+                    500,
+                    "filter failed",
+                    ResponseFlag.FF.bit(),
+                    "filter_failed{" + sf.entry.name + "}",
+                    false);
+        }
+    }
+
+    // ---- metadata and pseudo-headers ---------------------------------------------------------
+
+    void setMetadata(String key, Object value) {
+        if (metadata == null) {
+            metadata = new HashMap<>();
+        }
+        metadata.put(key, value);
+    }
+
+    Object metadata(String key) {
+        return metadata == null ? null : metadata.get(key);
+    }
+
+    private FilterHeaders.Pseudo responsePseudo() {
+        return new FilterHeaders.Pseudo() {
+            private final String[] names = {":status"};
+
+            @Override
+            public String[] names() {
+                return names;
+            }
+
+            @Override
+            public String get(String name) {
+                return name.equals(":status") ? Integer.toString(respStatus) : null;
+            }
+
+            @Override
+            public void set(String name, String value) {
+                if (name.equals(":status")) {
+                    int st;
+                    try {
+                        st = Integer.parseInt(value);
+                    } catch (NumberFormatException ex) {
+                        throw new IllegalArgumentException("invalid :status " + value);
+                    }
+                    if (st < 100 || st > 599) {
+                        throw new IllegalArgumentException("invalid :status " + value);
+                    }
+                    respStatus = st;
+                }
+            }
+        };
+    }
+
+    int responseStatus() {
+        return respStatus;
+    }
+
+    // ---- end ------------------------------------------------------------------------------
+
+    /**
+     * The stream is over: at the end of this event-loop iteration each filter that saw the request
+     * gets {@code onLog}, then every filter {@code onDestroy}; held buffers are released.
+     */
+    void finish() {
+        releaseHeld();
+        s.hcm.channel.eventLoop().execute(this::destroy);
+    }
+
+    private void releaseHeld() {
+        for (StreamFilter sf : f) {
+            for (StreamFilter.Dir d : new StreamFilter.Dir[] {sf.req, sf.resp}) {
+                if (d.held != null) {
+                    d.held.release();
+                    d.held = null;
+                }
+            }
+        }
+        heldBytes = 0;
+    }
+
+    private void destroy() {
+        if (destroyed) {
+            return;
+        }
+        for (StreamFilter sf : f) {
+            if (sf.filter != null && sf.req.headersCalled && !sf.skipped) {
+                invoke(sf, sf.filter::onLog);
+            }
+        }
+        destroyed = true;
+        int slot = s.slot();
+        for (StreamFilter sf : f) {
+            if (sf.filter != null) {
+                HttpFilter fl = sf.filter;
+                long t0 = System.nanoTime();
+                try {
+                    fl.onDestroy();
+                } catch (RuntimeException | LinkageError | StackOverflowError t) {
+                    sf.entry.failed(slot, "onDestroy", t);
+                }
+                sf.nanos += System.nanoTime() - t0;
+                sf.entry.stats.invocations.inc(slot);
+            }
+            sf.end();
+            sf.entry.stats.duration.record(slot, sf.nanos / 1e9);
+        }
+        releaseHeld();
+        roots.streamEnded();
+    }
+}
