@@ -154,7 +154,7 @@ final class FilterChain {
             return;
         }
         d.endIn = true;
-        d.trailers = trailers;
+        d.trailers = trailers == null || trailers.size() == 0 ? null : trailers;
         pump(true, 0);
     }
 
@@ -186,7 +186,7 @@ final class FilterChain {
         StreamFilter.Dir d = f[n - 1].resp;
         if (!d.endIn) {
             d.endIn = true;
-            d.trailers = trailers;
+            d.trailers = trailers == null || trailers.size() == 0 ? null : trailers;
         }
         pump(false, 0);
     }
@@ -234,11 +234,18 @@ final class FilterChain {
                 return;
             }
         }
-        if (d.bufferMax >= 0 && !d.endIn && !sf.skipped) {
-            if (request) {
-                s.sendContinue();
+        if (d.bufferMax >= 0 && !sf.skipped) {
+            if (!d.endIn) {
+                if (request) {
+                    s.sendContinue();
+                }
+                return; // whole-body buffering: headers wait for the end
             }
-            return; // whole-body buffering: headers wait for the end
+            // the whole body is here: the filter sees it before the headers move on
+            if (!callBody(sf, d, request)) {
+                return;
+            }
+            d.bodyEosCalled = true;
         }
         if (!d.headersOut) {
             d.headersOut = true;
@@ -247,42 +254,8 @@ final class FilterChain {
                 return;
             }
         }
-        boolean eosHere = d.endIn && d.trailers == null;
-        int bodyBit = request ? ListenerFilters.REQ_BODY : ListenerFilters.RESP_BODY;
-        boolean wantsBody = !sf.skipped && (sf.implementsBits & bodyBit) != 0 && !d.bodyEosCalled;
-        if (wantsBody && !d.resumeBody && (d.held != null || eosHere)) {
-            if (eosHere) {
-                d.bodyEosCalled = true;
-            }
-            ByteBuf in = d.held != null ? d.held : Unpooled.EMPTY_BUFFER;
-            d.held = null;
-            heldBytes -= in.readableBytes();
-            FilterBody body = new FilterBody(in);
-            FilterStatus st;
-            try {
-                st = call(sf, request, BODY, body, eosHere);
-            } finally {
-                ByteBuf out = body.take();
-                if (out.readableBytes() > 0 || out != Unpooled.EMPTY_BUFFER) {
-                    if (body.replaced() && !bodyReplaced(request, d, in, out)) {
-                        out.release();
-                        out = null;
-                    }
-                    if (out != null) {
-                        d.held = out;
-                        heldBytes += out.readableBytes();
-                    }
-                }
-            }
-            if (s.isDone() || destroyed) {
-                return;
-            }
-            if (st == FilterStatus.STOP && !sf.skipped) {
-                if (eosHere) {
-                    d.paused = true;
-                }
-                return; // held: offered again with the next chunk, or passed on continue
-            }
+        if (!callBody(sf, d, request)) {
+            return;
         }
         d.resumeBody = false;
         if (d.held != null) {
@@ -314,6 +287,50 @@ final class FilterChain {
             d.endOut = true;
             endOut(k, request, d.trailers);
         }
+    }
+
+    /**
+     * Offers what is held at {@code sf} to its body callback when it has one and wants it. Returns
+     * false when the iteration must stop here (held, paused or the stream ended).
+     */
+    private boolean callBody(StreamFilter sf, StreamFilter.Dir d, boolean request) {
+        boolean eosHere = d.endIn && d.trailers == null;
+        int bodyBit = request ? ListenerFilters.REQ_BODY : ListenerFilters.RESP_BODY;
+        boolean wantsBody = !sf.skipped && (sf.implementsBits & bodyBit) != 0 && !d.bodyEosCalled;
+        if (!wantsBody || d.resumeBody || (d.held == null && !eosHere)) {
+            return true;
+        }
+        if (eosHere) {
+            d.bodyEosCalled = true;
+        }
+        ByteBuf in = d.held != null ? d.held : Unpooled.EMPTY_BUFFER;
+        d.held = null;
+        heldBytes -= in.readableBytes();
+        FilterBody body = new FilterBody(in);
+        FilterStatus st;
+        try {
+            st = call(sf, request, BODY, body, eosHere);
+        } finally {
+            ByteBuf out = body.take();
+            if (body.replaced() && !bodyReplaced(request, d, in, out)) {
+                out.release();
+            } else if (out.readableBytes() > 0) {
+                d.held = out;
+                heldBytes += out.readableBytes();
+            } else {
+                out.release();
+            }
+        }
+        if (s.isDone() || destroyed) {
+            return false;
+        }
+        if (st == FilterStatus.STOP && !sf.skipped) {
+            if (eosHere) {
+                d.paused = true;
+            }
+            return false; // held: offered again with the next chunk, or passed on continue
+        }
+        return true;
     }
 
     /**
@@ -650,6 +667,10 @@ final class FilterChain {
      */
     void finish() {
         releaseHeld();
+        if (s.hcm.channel.eventLoop().isShuttingDown()) {
+            destroy();
+            return;
+        }
         s.hcm.channel.eventLoop().execute(this::destroy);
     }
 

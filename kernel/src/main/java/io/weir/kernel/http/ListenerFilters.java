@@ -119,6 +119,14 @@ public final class ListenerFilters {
         }
     }
 
+    /** Weir is stopping: ends this worker's roots now, streams or not (on that worker). */
+    public void shutdown(Worker w) {
+        WorkerRoots wr = workers[w.slot()];
+        if (wr != null) {
+            wr.retireNow();
+        }
+    }
+
     /** Streams in flight on all workers (racy read, for tests and the admin). */
     public int activeStreams() {
         int n = 0;

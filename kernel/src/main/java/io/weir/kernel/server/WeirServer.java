@@ -593,6 +593,7 @@ public final class WeirServer implements AutoCloseable {
         if (clusters != null) {
             clusters.close();
         }
+        endFilterRoots();
         if (workerGroup != null) {
             workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
@@ -603,6 +604,30 @@ public final class WeirServer implements AutoCloseable {
             l.close();
         }
         terminated.complete(null);
+    }
+
+    /** Every filter root gets {@code onDone} on its worker before the workers stop. */
+    private void endFilterRoots() {
+        List<BoundListener> ls;
+        synchronized (bound) {
+            ls = new ArrayList<>(bound.values());
+        }
+        if (ls.isEmpty() || workers.isEmpty()) {
+            return;
+        }
+        try {
+            onEveryWorker(
+                    w -> {
+                        for (BoundListener bl : ls) {
+                            ListenerFilters lf = bl.handle.current().filters;
+                            if (lf != null) {
+                                lf.shutdown(w);
+                            }
+                        }
+                    });
+        } catch (IllegalStateException e) {
+            log.warn("filter roots did not end cleanly: {}", e.getMessage());
+        }
     }
 
     /** The admin endpoints' view of this server (called on the main loop). */

@@ -4,7 +4,6 @@ import io.weir.kernel.config.ConfigLoader;
 import io.weir.kernel.server.ServerOptions;
 import io.weir.kernel.server.WeirServer;
 import java.nio.file.Path;
-import java.util.Set;
 
 /** Starts a real Weir from YAML text for a test; close it in a try-with-resources. */
 public final class Weir implements AutoCloseable {
@@ -20,9 +19,19 @@ public final class Weir implements AutoCloseable {
     }
 
     public static Weir start(String yaml, int workers) throws Exception {
+        return start(yaml, workers, io.weir.kernel.config.FilterRegistry.EMPTY);
+    }
+
+    /** With the filters of {@code filters} (for example in-test filters). */
+    public static Weir start(String yaml, int workers, io.weir.kernel.config.FilterRegistry filters)
+            throws Exception {
         WeirServer s =
                 new WeirServer(
-                        ConfigLoader.parse(yaml, Path.of("."), Set.of()),
+                        ConfigLoader.parse(
+                                yaml,
+                                Path.of("."),
+                                io.weir.kernel.config.FilterSource.fixed(filters)),
+                        filters,
                         new ServerOptions(workers, false));
         s.start();
         return new Weir(s);

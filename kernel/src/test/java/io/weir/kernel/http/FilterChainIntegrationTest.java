@@ -1,0 +1,472 @@
+package io.weir.kernel.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.weir.kernel.config.FilterRegistry;
+import io.weir.kernel.testing.RawClient;
+import io.weir.kernel.testing.TestUpstream;
+import io.weir.kernel.testing.Weir;
+import io.weir.spi.Body;
+import io.weir.spi.ConfigNode;
+import io.weir.spi.FilterStatus;
+import io.weir.spi.Headers;
+import io.weir.spi.HttpCallRequest;
+import io.weir.spi.HttpFilter;
+import io.weir.spi.HttpFilterFactory;
+import io.weir.spi.HttpFilterRoot;
+import io.weir.spi.LocalReply;
+import io.weir.spi.RootContext;
+import io.weir.spi.StreamContext;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/** The filter chain end to end: real Weir, real upstream, in-test filters. */
+class FilterChainIntegrationTest {
+    /** Events seen by the test filters, in order, from all threads. */
+    static final List<String> EVENTS = Collections.synchronizedList(new ArrayList<>());
+
+    /** A factory whose config is a map of strings and whose filters come from {@code make}. */
+    static HttpFilterFactory factory(String name, Function<StreamContext, HttpFilter> make) {
+        return new HttpFilterFactory() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Object parseConfig(ConfigNode config) {
+                config.expectMap("tag", "header", "value", "max");
+                return config.asStringMap();
+            }
+
+            @Override
+            public HttpFilterRoot createRoot(RootContext context) {
+                return new HttpFilterRoot() {
+                    @Override
+                    public void onConfigure(Object config) {
+                        EVENTS.add(name + ":configure");
+                    }
+
+                    @Override
+                    public void onDone() {
+                        EVENTS.add(name + ":done");
+                    }
+
+                    @Override
+                    public HttpFilter newFilter(StreamContext ctx) {
+                        return make.apply(ctx);
+                    }
+                };
+            }
+        };
+    }
+
+    @SuppressWarnings("unchecked")
+    static String cfg(StreamContext ctx, String key) {
+        return ((Map<String, String>) ctx.config()).get(key);
+    }
+
+    /** Records every callback under its tag and adds x-tag headers both ways. */
+    static HttpFilter recorder(StreamContext ctx) {
+        String tag = cfg(ctx, "tag");
+        return new HttpFilter() {
+            @Override
+            public FilterStatus onRequestHeaders(Headers h, boolean eos) {
+                EVENTS.add(tag + ":reqHeaders:" + eos);
+                h.add("x-tag", tag);
+                return FilterStatus.CONTINUE;
+            }
+
+            @Override
+            public FilterStatus onRequestBody(Body b, boolean eos) {
+                EVENTS.add(tag + ":reqBody:" + b.length() + ":" + eos);
+                return FilterStatus.CONTINUE;
+            }
+
+            @Override
+            public FilterStatus onResponseHeaders(Headers h, boolean eos) {
+                EVENTS.add(tag + ":respHeaders:" + h.get(":status"));
+                h.add("x-resp-tag", tag);
+                return FilterStatus.CONTINUE;
+            }
+
+            @Override
+            public FilterStatus onResponseBody(Body b, boolean eos) {
+                EVENTS.add(tag + ":respBody:" + eos);
+                return FilterStatus.CONTINUE;
+            }
+
+            @Override
+            public void onLog() {
+                EVENTS.add(tag + ":log:" + ctx.property("response.code"));
+            }
+
+            @Override
+            public void onDestroy() {
+                EVENTS.add(tag + ":destroy");
+            }
+        };
+    }
+
+    static final FilterRegistry REGISTRY =
+            FilterRegistry.of(
+                    Map.of(
+                            "test.rec", factory("test.rec", FilterChainIntegrationTest::recorder),
+                            "test.rec2", factory("test.rec2", FilterChainIntegrationTest::recorder),
+                            "test.timer", factory("test.timer", FilterChainIntegrationTest::timer),
+                            "test.callout",
+                                    factory("test.callout", FilterChainIntegrationTest::callout),
+                            "test.upper", factory("test.upper", FilterChainIntegrationTest::upper),
+                            "test.boom", factory("test.boom", ctx -> new Boom()),
+                            "test.deny", factory("test.deny", FilterChainIntegrationTest::deny),
+                            "test.late", factory("test.late", FilterChainIntegrationTest::late)));
+
+    /** Pauses the request and continues it from a 20 ms timer. */
+    static HttpFilter timer(StreamContext ctx) {
+        return new HttpFilter() {
+            @Override
+            public FilterStatus onRequestHeaders(Headers h, boolean eos) {
+                ctx.schedule(
+                        Duration.ofMillis(20),
+                        () -> {
+                            ctx.requestHeaders().set("x-timer", "fired");
+                            ctx.continueRequest();
+                        });
+                return FilterStatus.STOP;
+            }
+        };
+    }
+
+    /** Pauses, asks the cluster "auth" at /check, and resumes or rejects with its status. */
+    static HttpFilter callout(StreamContext ctx) {
+        return new HttpFilter() {
+            @Override
+            public FilterStatus onRequestHeaders(Headers h, boolean eos) {
+                String user = h.get("x-user");
+                ctx.httpCall(
+                        "auth",
+                        HttpCallRequest.get("/check/" + user),
+                        Duration.ofMillis(500),
+                        r -> {
+                            if (r.ok() && r.status() == 200) {
+                                ctx.requestHeaders().set("x-checked", r.header("x-upstream"));
+                                ctx.continueRequest();
+                            } else {
+                                ctx.sendLocalReply(
+                                        LocalReply.status(403)
+                                                .body(
+                                                        "denied: "
+                                                                + (r.ok()
+                                                                        ? r.status()
+                                                                        : r.failure()))
+                                                .details("test_denied")
+                                                .responseFlag("UAEX")
+                                                .build());
+                            }
+                        });
+                return FilterStatus.STOP;
+            }
+        };
+    }
+
+    /** Buffers the whole request body (limit from config) and upper-cases it. */
+    static HttpFilter upper(StreamContext ctx) {
+        int max = Integer.parseInt(cfg(ctx, "max"));
+        return new HttpFilter() {
+            @Override
+            public FilterStatus onRequestHeaders(Headers h, boolean eos) {
+                ctx.bufferRequestBody(max);
+                return FilterStatus.CONTINUE;
+            }
+
+            @Override
+            public FilterStatus onRequestBody(Body b, boolean eos) {
+                EVENTS.add("upper:body:" + b.length() + ":" + eos);
+                b.replace(
+                        (b.toString(StandardCharsets.UTF_8).toUpperCase() + "!")
+                                .getBytes(StandardCharsets.UTF_8));
+                return FilterStatus.CONTINUE;
+            }
+        };
+    }
+
+    static final class Boom implements HttpFilter {
+        @Override
+        public FilterStatus onRequestHeaders(Headers h, boolean eos) {
+            throw new IllegalStateException("boom");
+        }
+    }
+
+    static HttpFilter deny(StreamContext ctx) {
+        return new HttpFilter() {
+            @Override
+            public FilterStatus onRequestHeaders(Headers h, boolean eos) {
+                ctx.sendLocalReply(
+                        LocalReply.status(429)
+                                .body("slow down")
+                                .header("retry-after", "1")
+                                .responseFlag("RL")
+                                .build());
+                return FilterStatus.STOP;
+            }
+        };
+    }
+
+    /** Keeps its context and uses it after onDestroy, from a timer on another stream. */
+    static final List<StreamContext> KEPT = Collections.synchronizedList(new ArrayList<>());
+
+    static HttpFilter late(StreamContext ctx) {
+        KEPT.add(ctx);
+        return new HttpFilter() {};
+    }
+
+    static String yaml(String upstream, String auth, String filters, String routes) {
+        return """
+                admin: { address: 127.0.0.1:0 }
+                listeners:
+                  - name: ingress
+                    address: 127.0.0.1:0
+                    http:
+                      filters:
+                %s
+                      virtual_hosts:
+                        - name: default
+                          domains: ["*"]
+                          routes:
+                %s
+                            - match: { prefix: "/" }
+                              route: { cluster: backend, timeout: 5s }
+                clusters:
+                  - name: backend
+                    endpoints: [{ address: %s }]
+                  - name: auth
+                    connect_timeout: 250ms
+                    endpoints: [{ address: %s }]
+                """
+                .formatted(filters, routes, upstream, auth);
+    }
+
+    static RawClient.Response get(Weir w, String path, String extraHeaders) throws Exception {
+        try (RawClient c = new RawClient(w.port())) {
+            c.send("GET " + path + " HTTP/1.1\r\nHost: x\r\n" + extraHeaders + "\r\n");
+            return c.read();
+        }
+    }
+
+    @Test
+    void runsRequestCallbacksInOrderAndResponseCallbacksInReverseThenLogAndDestroy()
+            throws Exception {
+        EVENTS.clear();
+        String filters =
+                """
+                        - name: test.rec
+                          config: { tag: a }
+                        - name: test.rec2
+                          config: { tag: b }
+                """;
+        try (TestUpstream up = new TestUpstream("up");
+                Weir w = Weir.start(yaml(up.address(), up.address(), filters, ""), 1, REGISTRY)) {
+            RawClient.Response r = get(w, "/x", "");
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.body()).contains("h:x-tag=a").contains("h:x-tag=b");
+            assertThat(r.headers().get("x-resp-tag")).isNotNull();
+            awaitEvent("a:destroy");
+            assertThat(EVENTS)
+                    .containsSubsequence(
+                            "test.rec:configure",
+                            "test.rec2:configure",
+                            "a:reqHeaders:true",
+                            "b:reqHeaders:true",
+                            "b:respHeaders:200",
+                            "a:respHeaders:200",
+                            "b:respBody:true",
+                            "a:respBody:true",
+                            "a:log:200",
+                            "b:log:200",
+                            "a:destroy",
+                            "b:destroy");
+            assertThat(w.stat("weir_filter_invocations_total{filter=\"test.rec\"}"))
+                    .isGreaterThanOrEqualTo(5);
+            assertThat(w.stat("weir_filter_duration_seconds_count{filter=\"test.rec\"}"))
+                    .isEqualTo(1);
+        }
+        assertThat(EVENTS).contains("test.rec:done", "test.rec2:done");
+    }
+
+    @Test
+    void pausesOnATimerAndResumes() throws Exception {
+        String filters = "        - name: test.timer\n";
+        try (TestUpstream up = new TestUpstream("up");
+                Weir w = Weir.start(yaml(up.address(), up.address(), filters, ""), 1, REGISTRY)) {
+            RawClient.Response r = get(w, "/t", "");
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.body()).contains("h:x-timer=fired");
+        }
+    }
+
+    @Test
+    void pausesForACallOutAndResumesOrRejects() throws Exception {
+        String filters = "        - name: test.callout\n";
+        try (TestUpstream up = new TestUpstream("up");
+                TestUpstream auth = new TestUpstream("auth")) {
+            auth.on(
+                    "/check/bob",
+                    ex -> {
+                        ex.sendResponseHeaders(403, -1);
+                        ex.close();
+                    });
+            try (Weir w =
+                    Weir.start(yaml(up.address(), auth.address(), filters, ""), 2, REGISTRY)) {
+                RawClient.Response ok = get(w, "/a", "x-user: alice\r\n");
+                assertThat(ok.status()).isEqualTo(200);
+                assertThat(ok.body()).contains("name=up").contains("h:x-checked=auth");
+                RawClient.Response no = get(w, "/a", "x-user: bob\r\n");
+                assertThat(no.status()).isEqualTo(403);
+                assertThat(no.body()).contains("denied: 403");
+            }
+        }
+    }
+
+    @Test
+    void aCallOutToADeadClusterFailsWithoutHanging() throws Exception {
+        String filters = "        - name: test.callout\n";
+        int dead;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            dead = s.getLocalPort();
+        }
+        try (TestUpstream up = new TestUpstream("up");
+                Weir w =
+                        Weir.start(
+                                yaml(up.address(), "127.0.0.1:" + dead, filters, ""),
+                                1,
+                                REGISTRY)) {
+            RawClient.Response r = get(w, "/a", "x-user: alice\r\n");
+            assertThat(r.status()).isEqualTo(403);
+            assertThat(r.body()).contains("denied: connection_failure");
+        }
+    }
+
+    @Test
+    void buffersTheWholeBodyReplacesItAndFixesContentLength() throws Exception {
+        String filters = "        - name: test.upper\n          config: { max: \"64\" }\n";
+        try (TestUpstream up = new TestUpstream("up");
+                Weir w = Weir.start(yaml(up.address(), up.address(), filters, ""), 1, REGISTRY);
+                RawClient c = new RawClient(w.port())) {
+            c.send(
+                    "POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            + "3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n");
+            RawClient.Response r = c.read();
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            // "ABCDEFG!" is 8 bytes, sent with a content-length
+            assertThat(r.body()).contains("body-bytes=8").contains("h:content-length=8");
+            c.send("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + "x".repeat(100));
+            RawClient.Response big = c.read();
+            assertThat(big.status()).isEqualTo(413);
+        }
+    }
+
+    @Test
+    void perRouteOverridesDisableOrReconfigureAFilter() throws Exception {
+        String filters =
+                """
+                        - name: test.rec
+                          config: { tag: base }
+                        - name: test.deny
+                          disabled: true
+                """;
+        String routes =
+                """
+                            - match: { prefix: "/off" }
+                              route: { cluster: backend }
+                              per_filter_config: { test.rec: { disabled: true } }
+                            - match: { prefix: "/other" }
+                              route: { cluster: backend }
+                              per_filter_config: { test.rec: { config: { tag: other } } }
+                            - match: { prefix: "/deny" }
+                              route: { cluster: backend }
+                              per_filter_config: { test.deny: { disabled: false } }
+                """;
+        try (TestUpstream up = new TestUpstream("up");
+                Weir w =
+                        Weir.start(
+                                yaml(up.address(), up.address(), filters, routes), 1, REGISTRY)) {
+            assertThat(get(w, "/", "").body()).contains("h:x-tag=base");
+            assertThat(get(w, "/off", "").body()).doesNotContain("h:x-tag");
+            assertThat(get(w, "/other", "").body()).contains("h:x-tag=other");
+            RawClient.Response denied = get(w, "/deny", "");
+            assertThat(denied.status()).isEqualTo(429);
+            assertThat(denied.headers().get("retry-after")).isEqualTo("1");
+            // the local reply passed the earlier filter's response callback
+            assertThat(denied.headers().get("x-resp-tag")).isEqualTo("base");
+        }
+    }
+
+    @Test
+    void failClosedAnswers500AndFailOpenSkipsTheFilter() throws Exception {
+        String closed = "        - name: test.boom\n";
+        String open = "        - name: test.boom\n          fail_policy: fail_open\n";
+        try (TestUpstream up = new TestUpstream("up")) {
+            try (Weir w = Weir.start(yaml(up.address(), up.address(), closed, ""), 1, REGISTRY)) {
+                RawClient.Response r = get(w, "/", "");
+                assertThat(r.status()).isEqualTo(500);
+                assertThat(w.stat("weir_filter_errors_total{filter=\"test.boom\"}")).isEqualTo(1);
+                // the worker carries on
+                assertThat(get(w, "/", "").status()).isEqualTo(500);
+            }
+            try (Weir w = Weir.start(yaml(up.address(), up.address(), open, ""), 1, REGISTRY)) {
+                RawClient.Response r = get(w, "/", "");
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.body()).contains("name=up");
+            }
+        }
+    }
+
+    @Test
+    void callsAfterDestroyAreIgnoredAndCounted() throws Exception {
+        KEPT.clear();
+        String filters = "        - name: test.late\n";
+        try (TestUpstream up = new TestUpstream("up");
+                Weir w = Weir.start(yaml(up.address(), up.address(), filters, ""), 1, REGISTRY)) {
+            assertThat(get(w, "/", "").status()).isEqualTo(200);
+            // after the stream was destroyed (its duration is recorded then), on its worker
+            assertThat(w.awaitStat("weir_filter_duration_seconds_count{filter=\"test.late\"}", 1))
+                    .isEqualTo(1);
+            CountDownLatch done = new CountDownLatch(1);
+            StreamContext ctx = KEPT.get(0);
+            Map<String, Object> seen = new HashMap<>();
+            ((StreamFilter) ctx)
+                    .worker
+                    .dispatcher()
+                    .post(
+                            () -> {
+                                ctx.continueRequest();
+                                seen.put("headers", ctx.requestHeaders());
+                                done.countDown();
+                            });
+            assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(seen.get("headers")).isNull();
+            assertThat(
+                            w.awaitStat(
+                                    "weir_filter_calls_after_destroy_total{filter=\"test.late\"}",
+                                    2))
+                    .isEqualTo(2);
+        }
+    }
+
+    private static void awaitEvent(String e) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!EVENTS.contains(e) && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(EVENTS).contains(e);
+    }
+}
