@@ -1,10 +1,10 @@
 package io.weir.distro;
 
 import io.weir.kernel.config.ConfigException;
-import io.weir.kernel.config.ConfigLoader;
 import io.weir.kernel.config.ListenerConfig;
 import io.weir.kernel.config.WeirConfig;
 import io.weir.kernel.server.BuildInfo;
+import io.weir.kernel.server.Reloader;
 import io.weir.kernel.server.ServerOptions;
 import io.weir.kernel.server.StartupException;
 import io.weir.kernel.server.WeirServer;
@@ -18,7 +18,6 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 
@@ -103,11 +102,14 @@ public final class Main {
             }
             file = weirHome.resolve("conf").resolve("weir.yaml");
         }
-        WeirConfig config = load(file, err);
+        Reloader reloader = new Reloader(file, Main.class.getClassLoader());
+        WeirConfig config = load(reloader, file, err);
         if (config == null) {
+            reloader.close();
             return FAILED;
         }
         if (command.name.equals("validate")) {
+            reloader.close();
             out.println("ok: " + file);
             return OK;
         }
@@ -117,15 +119,20 @@ public final class Main {
                                 ? ServerOptions.defaults().concurrency()
                                 : command.concurrency,
                         command.forceNio);
-        return serve(file, config, options, out, err);
+        try {
+            return serve(file, reloader, config, options, out, err);
+        } finally {
+            reloader.close();
+        }
     }
 
-    /** Loads and checks the config, or prints why not and returns null. */
-    private static WeirConfig load(Path file, PrintStream err) {
+    /**
+     * Loads and checks the config and the plugins it names (built-ins are found with ServiceLoader
+     * on Weir's class path), or prints why not and returns null.
+     */
+    private static WeirConfig load(Reloader reloader, Path file, PrintStream err) {
         try {
-            // No HTTP filters exist yet; the first one replaces Set.of() with the names that
-            // ServiceLoader finds (see CONTRIBUTING.md, "Adding a filter").
-            return ConfigLoader.load(file, Set.of());
+            return reloader.load();
         } catch (ConfigException e) {
             err.println("weir: invalid config " + file + ":");
             for (String line : e.errors()) {
@@ -140,20 +147,33 @@ public final class Main {
     }
 
     private static int serve(
-            Path file, WeirConfig config, ServerOptions options, PrintStream out, PrintStream err) {
-        WeirServer server;
-        try {
-            server = new WeirServer(config, options);
-        } catch (RuntimeException e) {
-            return internalError("while starting", e, err);
-        }
-        Thread hook = new Thread(server::close, "weir-shutdown");
+            Path file,
+            Reloader reloader,
+            WeirConfig config,
+            ServerOptions options,
+            PrintStream out,
+            PrintStream err) {
+        WeirServer[] holder = new WeirServer[1];
+        Thread hook =
+                new Thread(
+                        () -> {
+                            if (holder[0] != null) {
+                                holder[0].close();
+                            }
+                        },
+                        "weir-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        WeirServer server = null;
         try {
             try {
-                server.start();
+                server = reloader.start(options);
+                holder[0] = server;
+                reloader.watch();
             } catch (StartupException e) {
                 err.println("weir: " + e.getMessage());
+                return FAILED;
+            } catch (IOException e) {
+                err.println("weir: cannot watch the config file for changes: " + describe(e));
                 return FAILED;
             } catch (RuntimeException e) {
                 return internalError("while starting", e, err);
@@ -170,7 +190,9 @@ public final class Main {
             out.println("weir: stopped");
             return OK;
         } finally {
-            server.close();
+            if (server != null) {
+                server.close();
+            }
             removeHook(hook);
         }
     }

@@ -46,4 +46,24 @@ public interface AdminContext {
      * @throws IllegalArgumentException for an unknown level, with a message for the client
      */
     void setLogLevel(String level);
+
+    /**
+     * Reloads the config file and plugins off the admin loop; the future completes with a line
+     * saying what happened, or fails with {@link io.weir.kernel.server.ReloadException}-like errors
+     * (any exception: its message lists why the reload was rejected).
+     */
+    default java.util.concurrent.CompletableFuture<String> reloadConfig() {
+        return java.util.concurrent.CompletableFuture.failedFuture(
+                new IllegalStateException("this server was not started from a config file"));
+    }
+
+    /** Reloads the plugins (and the config file that names them); see {@link #reloadConfig}. */
+    default java.util.concurrent.CompletableFuture<String> reloadPlugins() {
+        return reloadConfig();
+    }
+
+    /** The loaded plugins and the last reload's outcome, as JSON. */
+    default String pluginsJson() {
+        return "{\n  \"plugins\": [],\n  \"last_reload\": null\n}\n";
+    }
 }

@@ -45,9 +45,24 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             String contentType,
             String body,
             String allow,
-            Runnable after) {
+            Runnable after,
+            java.util.concurrent.CompletableFuture<Reply> pending) {
+        Reply(
+                HttpResponseStatus status,
+                String contentType,
+                String body,
+                String allow,
+                Runnable after) {
+            this(status, contentType, body, allow, after, null);
+        }
+
         static Reply of(HttpResponseStatus status, String contentType, String body) {
             return new Reply(status, contentType, body, null, null);
+        }
+
+        /** An answer that comes later (computed off the admin loop). */
+        static Reply later(java.util.concurrent.CompletableFuture<Reply> pending) {
+            return new Reply(HttpResponseStatus.OK, TEXT, "", null, null, pending);
         }
 
         static Reply text(HttpResponseStatus status, String body) {
@@ -107,6 +122,18 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     return Reply.ok();
                 });
         post("/logging", "set the log level (?level=debug)", this::logging);
+        get(
+                "/plugins",
+                "loaded plugins, their filters and the last reload as JSON",
+                q -> Reply.of(HttpResponseStatus.OK, JSON, ctx.pluginsJson()));
+        post(
+                "/config/reload",
+                "reload the config file and plugins (400 and the errors when rejected)",
+                q -> reloadReply(ctx.reloadConfig()));
+        post(
+                "/plugins/reload",
+                "reload the plugin directories (and the config naming them)",
+                q -> reloadReply(ctx.reloadPlugins()));
         this.index = renderIndex();
     }
 
@@ -177,6 +204,26 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return Reply.text(HttpResponseStatus.OK, sb.toString());
     }
 
+    private static Reply reloadReply(java.util.concurrent.CompletableFuture<String> f) {
+        return Reply.later(
+                f.handle(
+                        (ok, err) -> {
+                            if (err == null) {
+                                return Reply.text(HttpResponseStatus.OK, ok + "\n");
+                            }
+                            Throwable t =
+                                    err instanceof java.util.concurrent.CompletionException
+                                                    && err.getCause() != null
+                                            ? err.getCause()
+                                            : err;
+                            return Reply.text(
+                                    HttpResponseStatus.BAD_REQUEST,
+                                    "reload rejected, the old config keeps serving:\n"
+                                            + t.getMessage()
+                                            + "\n");
+                        }));
+    }
+
     private Reply drainListeners(QueryStringDecoder q) {
         List<String> values = q.parameters().get("graceful");
         boolean graceful =
@@ -212,7 +259,34 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             write(ch, req, Reply.text(HttpResponseStatus.BAD_REQUEST, "bad request\n"), false);
             return;
         }
-        write(ch, req, route(ch, req), HttpUtil.isKeepAlive(req));
+        Reply r = route(ch, req);
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        if (r.pending() != null) {
+            FullHttpRequest held = req.retain();
+            r.pending()
+                    .whenComplete(
+                            (done, err) ->
+                                    ch.executor()
+                                            .execute(
+                                                    () -> {
+                                                        try {
+                                                            write(
+                                                                    ch,
+                                                                    held,
+                                                                    done != null
+                                                                            ? done
+                                                                            : Reply.text(
+                                                                                    HttpResponseStatus
+                                                                                            .INTERNAL_SERVER_ERROR,
+                                                                                    "error\n"),
+                                                                    keepAlive);
+                                                        } finally {
+                                                            held.release();
+                                                        }
+                                                    }));
+            return;
+        }
+        write(ch, req, r, keepAlive);
     }
 
     Reply route(ChannelHandlerContext ch, FullHttpRequest req) {
@@ -249,7 +323,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         try {
             Reply r = ep.fn().apply(q);
             return r.body() == null
-                    ? new Reply(r.status(), r.contentType(), "", r.allow(), r.after())
+                    ? new Reply(r.status(), r.contentType(), "", r.allow(), r.after(), r.pending())
                     : r;
         } catch (Exception | AssertionError | LinkageError e) {
             log.warn("admin handler failed path={} error={}", path, oneLine(e.toString()), e);

@@ -255,6 +255,8 @@ final class HttpConnectionManager extends ChannelInboundHandlerAdapter
         stream = null;
         streamDeadline = 0;
         lr.stats.rqActive.add(slot(), -1);
+        // an idle connection must not pin a replaced config (and its plugins' class loaders)
+        lr = handle.current();
         if (closed) {
             return;
         }

@@ -79,6 +79,9 @@ public final class ListenerFilters {
         for (Entry e : entries) {
             RootContextImpl ctx = new RootContextImpl(e, w, services);
             String error = null;
+            Thread t = Thread.currentThread();
+            ClassLoader tccl = t.getContextClassLoader();
+            t.setContextClassLoader(e.factory.getClass().getClassLoader());
             try {
                 ctx.root = e.factory.createRoot(ctx);
                 if (ctx.root == null) {
@@ -90,6 +93,8 @@ public final class ListenerFilters {
                 error = ex.getMessage();
             } catch (RuntimeException | LinkageError ex) {
                 error = "failed to start: " + ex;
+            } finally {
+                t.setContextClassLoader(tccl);
             }
             if (error != null) {
                 ctx.end();

@@ -54,7 +54,9 @@ public final class WeirServer implements AutoCloseable {
     /** How long a graceful shutdown waits for in-flight requests before closing them. */
     static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
-    private final WeirConfig config;
+    /** The config this server started with; replaced by a reload (nothing may pin old plugins). */
+    private volatile WeirConfig config;
+
     private final ServerOptions options;
     private final Transport transport;
     private final Stats stats;
@@ -63,9 +65,10 @@ public final class WeirServer implements AutoCloseable {
             java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     private final Map<String, BoundListener> bound =
             java.util.Collections.synchronizedMap(new LinkedHashMap<>());
-    private final FilterRegistry initialFilters;
+    private FilterRegistry initialFilters;
     private final FilterServices filterServices;
     private volatile WeirConfig current;
+    private volatile Reloader reloader;
     private final List<Channel> serverChannels = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<AccessLog> accessLogs = new ArrayList<>();
     private final Map<EventLoop, Worker> workers = new IdentityHashMap<>();
@@ -152,6 +155,7 @@ public final class WeirServer implements AutoCloseable {
             retireAll(made, () -> {});
             throw new StartupException(String.join("\n", errors), null);
         }
+        initialFilters = null; // the registry's factories belong to the first plugin set
         for (int i = 0; i < config.listeners().size(); i++) {
             ListenerConfig lc = config.listeners().get(i);
             BoundListener bl = newListener(lc, made.get(i));
@@ -469,6 +473,7 @@ public final class WeirServer implements AutoCloseable {
             }
         }
         current = next;
+        config = next;
         log.info(
                 "config reloaded listeners={} filters={}",
                 next.listeners().size(),
@@ -503,6 +508,11 @@ public final class WeirServer implements AutoCloseable {
             ch.close();
             serverChannels.remove(ch);
         }
+    }
+
+    /** Connects the admin's reload endpoints and {@code GET /plugins} to {@code r}. */
+    public void setReloader(Reloader r) {
+        this.reloader = r;
     }
 
     /** The config in effect. */
@@ -604,6 +614,15 @@ public final class WeirServer implements AutoCloseable {
             l.close();
         }
         terminated.complete(null);
+    }
+
+    /** Answers for a server started without a {@link Reloader}. */
+    private static final class AdminContextDefaults {
+        static CompletableFuture<String> noReloader() {
+            return CompletableFuture.failedFuture(
+                    new IllegalStateException(
+                            "this server was not started from a config file: nothing to reload"));
+        }
     }
 
     /** Every filter root gets {@code onDone} on its worker before the workers stop. */
@@ -719,6 +738,26 @@ public final class WeirServer implements AutoCloseable {
                     + "\",\n  \"java\": \""
                     + System.getProperty("java.version")
                     + "\"\n}\n";
+        }
+
+        @Override
+        public CompletableFuture<String> reloadConfig() {
+            Reloader r = reloader;
+            return r == null ? AdminContextDefaults.noReloader() : r.reload("admin_config_reload");
+        }
+
+        @Override
+        public CompletableFuture<String> reloadPlugins() {
+            Reloader r = reloader;
+            return r == null ? AdminContextDefaults.noReloader() : r.reload("admin_plugins_reload");
+        }
+
+        @Override
+        public String pluginsJson() {
+            Reloader r = reloader;
+            return r == null
+                    ? io.weir.kernel.admin.AdminContext.super.pluginsJson()
+                    : r.pluginsJson();
         }
 
         @Override
