@@ -23,11 +23,15 @@ import io.weir.spi.RootContext;
 import io.weir.spi.SharedData;
 import io.weir.spi.SharedQueue;
 import io.weir.spi.StreamContext;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class FilterHarnessTest {
@@ -608,5 +612,24 @@ class FilterHarnessTest {
         assertThatThrownBy(() -> h.request("GET", "/"))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage("the harness is closed");
+    }
+
+    @Test
+    void kitImportsOnlyTheJdkAndTheSpi() throws IOException {
+        // the kit must work with any test framework: no JUnit, no AssertJ in its sources
+        Path dir = Path.of("src/test/java/io/weir/spi/testkit");
+        List<String> bad = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.filter(p -> !p.toString().endsWith("Test.java")).toList()) {
+                for (String line : Files.readAllLines(p)) {
+                    if (line.startsWith("import ")
+                            && !line.matches("import (static )?(java\\.|io\\.weir\\.spi\\.).*")) {
+                        bad.add(p.getFileName() + ": " + line);
+                    }
+                }
+            }
+        }
+        assertThat(bad).isEmpty();
+        assertThat(dir.resolve("FilterHarness.java")).exists();
     }
 }
