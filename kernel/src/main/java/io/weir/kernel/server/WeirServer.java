@@ -503,9 +503,10 @@ public final class WeirServer implements AutoCloseable {
         return bl.handle.current().filters;
     }
 
+    /** Closes a listener's sockets and waits for them (reload thread, never an event loop). */
     private void closeChannels(BoundListener bl) {
         for (Channel ch : bl.channels) {
-            ch.close();
+            ch.close().syncUninterruptibly();
             serverChannels.remove(ch);
         }
     }

@@ -34,7 +34,7 @@ class ResponseFlagTest {
             all |= f.bit();
         }
         assertThat(ResponseFlag.format(all))
-                .isEqualTo("UH,UF,UT,UC,UR,UO,UPE,DC,LR,NR,DPE,RL,UAEX,DI,FI,SI,URX,DT");
+                .isEqualTo("UH,UF,UT,UC,UR,UO,UPE,DC,LR,NR,DPE,RL,UAEX,DI,FI,SI,URX,DT,FF");
         // bits above the known flags are ignored
         assertThat(ResponseFlag.format(1 << 30)).isEqualTo("-");
     }
