@@ -50,6 +50,8 @@ final class FilterChain {
     private boolean pumping;
     private int heldBytes;
     private boolean readPaused;
+    /** The position of the filter sending a local reply; n for the kernel's own replies. */
+    private int localReplyFrom = Integer.MAX_VALUE;
 
     private FilterChain(
             ActiveStream s,
@@ -486,17 +488,19 @@ final class FilterChain {
             ResponseFlag rf = ResponseFlag.byName(r.responseFlag());
             flag = rf == null ? 0 : rf.bit();
         }
+        localReplyFrom = from.pos;
         s.sendFilterLocalReply(r, flag, from.entry.name);
     }
 
     /**
-     * A local reply's headers pass the response header callbacks of the filters that saw the
-     * request headers (their status is ignored), in reverse order.
+     * A local reply's headers pass the response header callbacks of the filters before the one
+     * that sent it (all of them for the kernel's replies) that saw the request headers, in
+     * reverse order; their status is ignored.
      */
     void onLocalReplyHeaders(int status, HeaderMap h) {
         respStatus = status;
         responseHeaders = new FilterHeaders(h, responsePseudo());
-        for (int i = n - 1; i >= 0; i--) {
+        for (int i = Math.min(n, localReplyFrom) - 1; i >= 0; i--) {
             StreamFilter sf = f[i];
             if (sf.req.headersCalled
                     && !sf.skipped
