@@ -1,6 +1,6 @@
 package io.weir.spi;
 
-/** What a filter callback tells the chain. */
+/** What a filter callback tells the chain. An enum: thread-safe. */
 public enum FilterStatus {
     /** Pass the headers, body or trailers on to the next filter. */
     CONTINUE,

@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * An HTTP request a filter sends to a configured cluster (a call-out), like proxy-wasm's {@code
- * proxy_http_call}.
+ * proxy_http_call}. Immutable and thread-safe: the header list and the body are copied in.
  *
  * @param method the method, such as {@code GET}
  * @param path the path with query

@@ -5,7 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A response made by a filter instead of the upstream's.
+ * A response made by a filter instead of the upstream's. Immutable and thread-safe (the header list
+ * is copied); build it anywhere, send it from the stream's worker.
  *
  * @param status the HTTP status, 200 to 599
  * @param body the body, sent as {@code text/plain; charset=utf-8} unless {@code headers} sets a
