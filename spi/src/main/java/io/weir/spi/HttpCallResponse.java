@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The outcome of a call-out: a response, or a failure. Delivered on the worker that made the
- * call; the object is not shared with anyone else, so the filter owns it (and its body array).
+ * The outcome of a call-out: a response, or a failure. Delivered on the worker that made the call;
+ * the object is not shared with anyone else, so the filter owns it (and its body array).
  *
  * @param status the response status, or 0 when there is no response
  * @param headers response headers in order, names in lower case

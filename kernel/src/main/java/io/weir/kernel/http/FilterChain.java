@@ -50,6 +50,7 @@ final class FilterChain {
     private boolean pumping;
     private int heldBytes;
     private boolean readPaused;
+
     /** The position of the filter sending a local reply; n for the kernel's own replies. */
     private int localReplyFrom = Integer.MAX_VALUE;
 
@@ -178,9 +179,8 @@ final class FilterChain {
         StreamFilter.Dir d = f[n - 1].resp;
         respReceived += data.readableBytes();
         append(f[n - 1], d, data, false);
-        if (respFraming == Http1Parser.Framing.CONTENT_LENGTH && respReceived >= respLength) {
-            d.endIn = true;
-        }
+        // the end comes with encodeEnd, once the router has given the upstream connection back
+        // to its pool; ending here would make the router drop a connection it still holds
         pump(false, 0);
     }
 
@@ -493,9 +493,9 @@ final class FilterChain {
     }
 
     /**
-     * A local reply's headers pass the response header callbacks of the filters before the one
-     * that sent it (all of them for the kernel's replies) that saw the request headers, in
-     * reverse order; their status is ignored.
+     * A local reply's headers pass the response header callbacks of the filters before the one that
+     * sent it (all of them for the kernel's replies) that saw the request headers, in reverse
+     * order; their status is ignored.
      */
     void onLocalReplyHeaders(int status, HeaderMap h) {
         respStatus = status;

@@ -303,6 +303,20 @@ class FilterChainIntegrationTest {
     }
 
     @Test
+    void aFilteredResponseGivesTheUpstreamConnectionBackToItsPool() throws Exception {
+        String filters = "        - name: test.rec\n          config: { tag: a }\n";
+        try (TestUpstream up = new TestUpstream("up");
+                Weir w = Weir.start(yaml(up.address(), up.address(), filters, ""), 1, REGISTRY);
+                RawClient c = new RawClient(w.port())) {
+            for (int i = 0; i < 5; i++) {
+                c.send("GET /r HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(c.read().status()).isEqualTo(200);
+            }
+            assertThat(up.connections()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void pausesOnATimerAndResumes() throws Exception {
         String filters = "        - name: test.timer\n";
         try (TestUpstream up = new TestUpstream("up");
