@@ -519,35 +519,40 @@ final class FilterChain {
     // ---- guarded calls --------------------------------------------------------------------
 
     private FilterStatus call(StreamFilter sf, boolean request, int what, Object arg, boolean eos) {
-        if (sf.filter == null) {
+        HttpFilter fl = sf.filter;
+        if (fl == null || sf.skipped || destroyed) {
             return FilterStatus.CONTINUE;
         }
-        HttpFilter fl = sf.filter;
-        FilterStatus[] out = {FilterStatus.CONTINUE};
-        boolean ok =
-                invoke(
-                        sf,
-                        () -> {
-                            FilterStatus st =
-                                    switch (what) {
-                                        case HDR ->
-                                                request
-                                                        ? fl.onRequestHeaders(requestHeaders, eos)
-                                                        : fl.onResponseHeaders(
-                                                                responseHeaders, eos);
-                                        case BODY ->
-                                                request
-                                                        ? fl.onRequestBody((FilterBody) arg, eos)
-                                                        : fl.onResponseBody((FilterBody) arg, eos);
-                                        default ->
-                                                request
-                                                        ? fl.onRequestTrailers((FilterHeaders) arg)
-                                                        : fl.onResponseTrailers(
-                                                                (FilterHeaders) arg);
-                                    };
-                            out[0] = st == null ? FilterStatus.CONTINUE : st;
-                        });
-        return ok ? out[0] : FilterStatus.CONTINUE;
+        // written out rather than through invoke(Runnable): no allocation per callback
+        depth++;
+        long t0 = System.nanoTime();
+        FilterStatus st = null;
+        Throwable failure = null;
+        try {
+            st =
+                    switch (what) {
+                        case HDR ->
+                                request
+                                        ? fl.onRequestHeaders(requestHeaders, eos)
+                                        : fl.onResponseHeaders(responseHeaders, eos);
+                        case BODY ->
+                                request
+                                        ? fl.onRequestBody((FilterBody) arg, eos)
+                                        : fl.onResponseBody((FilterBody) arg, eos);
+                        default ->
+                                request
+                                        ? fl.onRequestTrailers((FilterHeaders) arg)
+                                        : fl.onResponseTrailers((FilterHeaders) arg);
+                    };
+        } catch (RuntimeException | LinkageError | StackOverflowError t) {
+            failure = t;
+        } finally {
+            depth--;
+        }
+        if (!after(sf, t0, failure)) {
+            return FilterStatus.CONTINUE;
+        }
+        return st == null ? FilterStatus.CONTINUE : st;
     }
 
     /** Runs an asynchronous callback of a stream's filter (timer, call-out, queue). */
@@ -563,8 +568,6 @@ final class FilterChain {
         if (sf.skipped || destroyed) {
             return false;
         }
-        ListenerFilters.Entry e = sf.entry;
-        int slot = s.slot();
         depth++;
         long t0 = System.nanoTime();
         Throwable failure = null;
@@ -575,6 +578,16 @@ final class FilterChain {
         } finally {
             depth--;
         }
+        return after(sf, t0, failure);
+    }
+
+    /**
+     * Accounts for one call that started at {@code t0}: time, count, and a failure (thrown, or over
+     * {@code callback_timeout}), which applies the fail policy. Returns false on failure.
+     */
+    private boolean after(StreamFilter sf, long t0, Throwable failure) {
+        ListenerFilters.Entry e = sf.entry;
+        int slot = s.slot();
         long dt = System.nanoTime() - t0;
         sf.nanos += dt;
         e.stats.invocations.inc(slot);
@@ -680,11 +693,13 @@ final class FilterChain {
 
     private void releaseHeld() {
         for (StreamFilter sf : f) {
-            for (StreamFilter.Dir d : new StreamFilter.Dir[] {sf.req, sf.resp}) {
-                if (d.held != null) {
-                    d.held.release();
-                    d.held = null;
-                }
+            if (sf.req.held != null) {
+                sf.req.held.release();
+                sf.req.held = null;
+            }
+            if (sf.resp.held != null) {
+                sf.resp.held.release();
+                sf.resp.held = null;
             }
         }
         heldBytes = 0;
@@ -695,14 +710,17 @@ final class FilterChain {
             return;
         }
         for (StreamFilter sf : f) {
-            if (sf.filter != null && sf.req.headersCalled && !sf.skipped) {
+            if (sf.filter != null
+                    && sf.req.headersCalled
+                    && !sf.skipped
+                    && (sf.implementsBits & ListenerFilters.ON_LOG) != 0) {
                 invoke(sf, sf.filter::onLog);
             }
         }
         destroyed = true;
         int slot = s.slot();
         for (StreamFilter sf : f) {
-            if (sf.filter != null) {
+            if (sf.filter != null && (sf.implementsBits & ListenerFilters.ON_DESTROY) != 0) {
                 HttpFilter fl = sf.filter;
                 long t0 = System.nanoTime();
                 try {

@@ -271,6 +271,8 @@ public final class ListenerFilters {
                                     ? RESP_BODY
                                     : 0;
                     bits |= overrides(c, "onResponseTrailers", Headers.class) ? RESP_TRAILERS : 0;
+                    bits |= overrides(c, "onLog") ? ON_LOG : 0;
+                    bits |= overrides(c, "onDestroy") ? ON_DESTROY : 0;
                     return bits;
                 }
             };
@@ -279,6 +281,8 @@ public final class ListenerFilters {
     static final int REQ_TRAILERS = 2;
     static final int RESP_BODY = 4;
     static final int RESP_TRAILERS = 8;
+    static final int ON_LOG = 16;
+    static final int ON_DESTROY = 32;
 
     private static boolean overrides(Class<?> c, String method, Class<?>... params) {
         try {
