@@ -25,11 +25,18 @@ public final class ConfigNode {
     private final Object raw;
     private final String path;
     private final Consumer<String> errors;
+    private final java.nio.file.Path baseDir;
 
-    private ConfigNode(Object raw, String path, Consumer<String> errors) {
+    private ConfigNode(
+            Object raw, String path, Consumer<String> errors, java.nio.file.Path baseDir) {
         this.raw = raw;
         this.path = path;
         this.errors = errors;
+        this.baseDir = baseDir;
+    }
+
+    private ConfigNode(Object raw, String path, Consumer<String> errors) {
+        this(raw, path, errors, null);
     }
 
     /**
@@ -38,6 +45,34 @@ public final class ConfigNode {
      */
     public static ConfigNode of(Object raw, String path, Consumer<String> errors) {
         return new ConfigNode(raw, path, errors);
+    }
+
+    /**
+     * A root node whose relative paths ({@link #asPath}) resolve against {@code baseDir}, the
+     * directory of the config file.
+     */
+    public static ConfigNode of(
+            Object raw, String path, Consumer<String> errors, java.nio.file.Path baseDir) {
+        return new ConfigNode(raw, path, errors, baseDir);
+    }
+
+    /** The directory relative paths resolve against: the config file's, or the working one. */
+    public java.nio.file.Path baseDir() {
+        return baseDir != null ? baseDir : java.nio.file.Path.of("").toAbsolutePath();
+    }
+
+    /** A file path, resolved against {@link #baseDir()} when relative; null when missing. */
+    public java.nio.file.Path asPath() {
+        String s = asString(null);
+        if (s == null) {
+            return null;
+        }
+        try {
+            return baseDir().resolve(s).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            error("invalid path \"" + s + "\": " + e.getReason());
+            return null;
+        }
     }
 
     /** The raw YAML value (see the class comment). */
@@ -68,7 +103,7 @@ public final class ConfigNode {
     /** The child {@code key} of a map (a missing node when absent or when this is not a map). */
     public ConfigNode get(String key) {
         Object v = raw instanceof Map<?, ?> m ? m.get(key) : null;
-        return new ConfigNode(v, path + "." + key, errors);
+        return new ConfigNode(v, path + "." + key, errors, baseDir);
     }
 
     /**
@@ -116,7 +151,7 @@ public final class ConfigNode {
         }
         List<ConfigNode> out = new ArrayList<>(l.size());
         for (int i = 0; i < l.size(); i++) {
-            out.add(new ConfigNode(l.get(i), path + "[" + i + "]", errors));
+            out.add(new ConfigNode(l.get(i), path + "[" + i + "]", errors, baseDir));
         }
         return Collections.unmodifiableList(out);
     }

@@ -21,8 +21,11 @@ final class FilterBinder {
     /** Null when the plugins could not be loaded: names and configs are then not checked. */
     private final FilterRegistry registry;
 
-    FilterBinder(FilterRegistry registry) {
+    private final java.nio.file.Path baseDir;
+
+    FilterBinder(FilterRegistry registry, java.nio.file.Path baseDir) {
         this.registry = registry;
+        this.baseDir = baseDir;
     }
 
     FilterConfig filter(Node n) {
@@ -91,11 +94,11 @@ final class FilterBinder {
         return f;
     }
 
-    private static Object parse(HttpFilterFactory factory, Node config, Object raw) {
+    private Object parse(HttpFilterFactory factory, Node config, Object raw) {
         if (factory == null) {
             return raw;
         }
-        ConfigNode node = ConfigNode.of(raw, config.path(), config::rawError);
+        ConfigNode node = ConfigNode.of(raw, config.path(), config::rawError, baseDir);
         try {
             return factory.parseConfig(node);
         } catch (RuntimeException | LinkageError e) {

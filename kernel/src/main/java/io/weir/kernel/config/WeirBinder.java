@@ -74,7 +74,7 @@ final class WeirBinder {
                 at.error(err);
             }
         }
-        filters = new FilterBinder(registry);
+        filters = new FilterBinder(registry, baseDir);
         routes = new RouteBinder(clusterRefs, filters);
         AdminConfig admin = admin(s.get("admin"));
         Unique addresses = new Unique("address");

@@ -1,0 +1,152 @@
+package io.weir.filters.wasm;
+
+import io.weir.spi.Body;
+import io.weir.spi.FilterStatus;
+import io.weir.spi.Headers;
+import io.weir.spi.HttpFilter;
+import io.weir.spi.LocalReply;
+import io.weir.spi.StreamContext;
+
+/**
+ * One request's HTTP context inside the VM: each SPI callback calls the matching {@code proxy_on_*}
+ * export. A failure of the VM answers this stream by the filter's fail policy. Worker thread only.
+ */
+final class WasmStream implements HttpFilter {
+    final WasmRoot root;
+    final WasmVm vm;
+    final StreamContext ctx;
+    final int id;
+    Body requestBody;
+    Body responseBody;
+    Headers requestTrailers;
+    Headers responseTrailers;
+    boolean localReplySent;
+    private boolean bypass;
+
+    WasmStream(WasmRoot root, WasmVm vm, StreamContext ctx, int id) {
+        this.root = root;
+        this.vm = vm;
+        this.ctx = ctx;
+        this.id = id;
+    }
+
+    static void reject(StreamContext s, String filter) {
+        s.sendLocalReply(
+                LocalReply.status(503)
+                        .body("wasm filter failed")
+                        .details("wasm_vm_failed{" + filter + "}")
+                        .responseFlag("FF")
+                        .build());
+    }
+
+    private FilterStatus call(String export, long... args) {
+        if (bypass) {
+            return FilterStatus.CONTINUE;
+        }
+        if (vm.failed || root.vm != vm) {
+            return afterFailure();
+        }
+        try {
+            long action = vm.call(id, export, args);
+            return action == 0 || localReplySent && action == 0
+                    ? FilterStatus.CONTINUE
+                    : FilterStatus.STOP;
+        } catch (WasmVm.VmFailure e) {
+            root.failed(vm, e);
+            return afterFailure();
+        }
+    }
+
+    /** The VM is gone: fail_open passes the stream on, the others answer 503. */
+    FilterStatus afterFailure() {
+        if (root.config.failPolicy() == WasmConfig.FailPolicy.FAIL_OPEN) {
+            boolean wasPaused = !bypass;
+            bypass = true;
+            if (wasPaused) {
+                ctx.continueRequest();
+                ctx.continueResponse();
+            }
+            return FilterStatus.CONTINUE;
+        }
+        reject(ctx, ctx.filterName());
+        return FilterStatus.STOP;
+    }
+
+    @Override
+    public FilterStatus onRequestHeaders(Headers headers, boolean endOfStream) {
+        return call("proxy_on_request_headers", id, count(headers), endOfStream ? 1 : 0);
+    }
+
+    @Override
+    public FilterStatus onRequestBody(Body body, boolean endOfStream) {
+        requestBody = body;
+        try {
+            return call("proxy_on_request_body", id, body.length(), endOfStream ? 1 : 0);
+        } finally {
+            requestBody = null;
+        }
+    }
+
+    @Override
+    public FilterStatus onRequestTrailers(Headers trailers) {
+        requestTrailers = trailers;
+        try {
+            return call("proxy_on_request_trailers", id, count(trailers));
+        } finally {
+            requestTrailers = null;
+        }
+    }
+
+    @Override
+    public FilterStatus onResponseHeaders(Headers headers, boolean endOfStream) {
+        return call("proxy_on_response_headers", id, count(headers), endOfStream ? 1 : 0);
+    }
+
+    @Override
+    public FilterStatus onResponseBody(Body body, boolean endOfStream) {
+        responseBody = body;
+        try {
+            return call("proxy_on_response_body", id, body.length(), endOfStream ? 1 : 0);
+        } finally {
+            responseBody = null;
+        }
+    }
+
+    @Override
+    public FilterStatus onResponseTrailers(Headers trailers) {
+        responseTrailers = trailers;
+        try {
+            return call("proxy_on_response_trailers", id, count(trailers));
+        } finally {
+            responseTrailers = null;
+        }
+    }
+
+    @Override
+    public void onLog() {
+        if (!bypass && !vm.failed && root.vm == vm) {
+            try {
+                vm.call(id, "proxy_on_log", id);
+            } catch (WasmVm.VmFailure e) {
+                root.failed(vm, e);
+            }
+        }
+    }
+
+    @Override
+    public void onDestroy() {
+        if (!vm.failed && root.vm == vm) {
+            try {
+                vm.call(id, "proxy_on_done", id);
+                vm.call(id, "proxy_on_delete", id);
+            } catch (WasmVm.VmFailure e) {
+                root.failed(vm, e);
+            }
+        }
+        root.streams.remove(id);
+    }
+
+    private static int count(Headers h) {
+        return h == null ? 0 : h.entries().size();
+    }
+}

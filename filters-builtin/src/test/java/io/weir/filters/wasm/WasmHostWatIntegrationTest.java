@@ -1,0 +1,143 @@
+package io.weir.filters.wasm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.weir.kernel.config.FilterRegistry;
+import io.weir.kernel.testing.RawClient;
+import io.weir.kernel.testing.TestUpstream;
+import io.weir.kernel.testing.Weir;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The host against a hand-written module (WAT, assembled with wat2wasm): linking, the context
+ * calls, header maps, a trap and the fail policies, through a real Weir and upstream.
+ */
+class WasmHostWatIntegrationTest {
+    @TempDir Path dir;
+
+    static final FilterRegistry REGISTRY =
+            FilterRegistry.of(Map.of("weir.wasm", new WasmFilterFactory()));
+
+    /**
+     * Adds x-wat: yes to request and response headers; traps when the request has x-trap (any
+     * value). Imports a gRPC function it never calls, to check that everything links.
+     */
+    static final String MODULE =
+            """
+            (module
+              (import "env" "proxy_add_header_map_value"
+                (func $add (param i32 i32 i32 i32 i32) (result i32)))
+              (import "env" "proxy_get_header_map_value"
+                (func $get (param i32 i32 i32 i32 i32) (result i32)))
+              (import "env" "proxy_grpc_call"
+                (func $grpc (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_write"
+                (func $fd_write (param i32 i32 i32 i32) (result i32)))
+              (memory (export "memory") 2)
+              (global $heap (mut i32) (i32.const 4096))
+              (data (i32.const 16) "x-wat")
+              (data (i32.const 32) "yes")
+              (data (i32.const 48) "x-trap")
+              (func (export "proxy_abi_version_0_2_1"))
+              (func (export "proxy_on_memory_allocate") (param $n i32) (result i32)
+                (local $p i32)
+                (local.set $p (global.get $heap))
+                (global.set $heap (i32.add (global.get $heap) (i32.add (local.get $n) (i32.const 8))))
+                (local.get $p))
+              (func (export "proxy_on_context_create") (param i32 i32))
+              (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 1))
+              (func (export "proxy_on_configure") (param i32 i32) (result i32) (i32.const 1))
+              (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+                (if (i32.eq (call $get (i32.const 0) (i32.const 48) (i32.const 6) (i32.const 64) (i32.const 68)) (i32.const 0))
+                  (then unreachable))
+                (drop (call $add (i32.const 0) (i32.const 16) (i32.const 5) (i32.const 32) (i32.const 3)))
+                (i32.const 0))
+              (func (export "proxy_on_response_headers") (param i32 i32 i32) (result i32)
+                (drop (call $add (i32.const 2) (i32.const 16) (i32.const 5) (i32.const 32) (i32.const 3)))
+                (i32.const 0))
+              (func (export "proxy_on_done") (param i32) (result i32) (i32.const 1))
+              (func (export "proxy_on_delete") (param i32)))
+            """;
+
+    Path module() throws Exception {
+        Path wat = Files.writeString(dir.resolve("m.wat"), MODULE);
+        Path wasm = dir.resolve("m.wasm");
+        Process p =
+                new ProcessBuilder("wat2wasm", wat.toString(), "-o", wasm.toString())
+                        .redirectErrorStream(true)
+                        .start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as("wat2wasm: " + out).isZero();
+        return wasm;
+    }
+
+    static String yaml(String upstream, Path module, String policy) {
+        return """
+                admin: { address: 127.0.0.1:0 }
+                listeners:
+                  - name: ingress
+                    address: 127.0.0.1:0
+                    http:
+                      filters:
+                        - name: weir.wasm
+                          config: { module: %s, fail_policy: %s }
+                      virtual_hosts:
+                        - name: d
+                          domains: ["*"]
+                          routes:
+                            - match: { prefix: "/" }
+                              route: { cluster: backend }
+                clusters:
+                  - name: backend
+                    endpoints: [{ address: %s }]
+                """
+                .formatted(module, policy, upstream);
+    }
+
+    static RawClient.Response get(Weir w, String extra) throws Exception {
+        try (RawClient c = new RawClient(w.port())) {
+            c.send("GET / HTTP/1.1\r\nHost: x\r\n" + extra + "\r\n");
+            return c.read();
+        }
+    }
+
+    @Test
+    void addsHeadersBothWaysThroughARealProxy() throws Exception {
+        Path m = module();
+        try (TestUpstream up = new TestUpstream("up");
+                Weir w = Weir.start(yaml(up.address(), m, "fail_closed"), 2, REGISTRY)) {
+            for (int i = 0; i < 3; i++) {
+                RawClient.Response r = get(w, "");
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.body()).contains("h:x-wat=yes");
+                assertThat(r.headers().get("x-wat")).isEqualTo("yes");
+            }
+        }
+    }
+
+    @Test
+    void aTrapPoisonsTheVmAndFailClosedAnswers503WhileFailOpenPassesThrough() throws Exception {
+        Path m = module();
+        try (TestUpstream up = new TestUpstream("up")) {
+            try (Weir w = Weir.start(yaml(up.address(), m, "fail_closed"), 1, REGISTRY)) {
+                assertThat(get(w, "x-trap: 1\r\n").status()).isEqualTo(503);
+                // the VM stays failed: the next plain request is refused too
+                assertThat(get(w, "").status()).isEqualTo(503);
+                assertThat(
+                                w.stat(
+                                        "weir_wasm_vm_failures_total{filter=\"weir.wasm\",reason=\"trap\"}"))
+                        .isEqualTo(1);
+            }
+            try (Weir w = Weir.start(yaml(up.address(), m, "fail_open"), 1, REGISTRY)) {
+                RawClient.Response r = get(w, "x-trap: 1\r\n");
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.body()).doesNotContain("h:x-wat");
+                assertThat(get(w, "").status()).isEqualTo(200);
+            }
+        }
+    }
+}
