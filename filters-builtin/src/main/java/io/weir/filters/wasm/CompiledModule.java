@@ -8,7 +8,6 @@ import com.dylibso.chicory.wasm.WasmModule;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -16,8 +15,20 @@ import java.util.function.Function;
  * by every instance of the same module content in the process. Thread-safe.
  */
 final class CompiledModule {
-    private static final ConcurrentHashMap<String, CompiledModule> CACHE =
-            new ConcurrentHashMap<>();
+    /** Distinct module contents kept compiled; older ones are dropped (a reload recompiles). */
+    static final int MAX_CACHED = 16;
+
+    private static final java.util.Map<String, CompiledModule> CACHE =
+            java.util.Collections.synchronizedMap(
+                    new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                        private static final long serialVersionUID = 1L;
+
+                        @Override
+                        protected boolean removeEldestEntry(
+                                java.util.Map.Entry<String, CompiledModule> eldest) {
+                            return size() > MAX_CACHED;
+                        }
+                    });
 
     final String hash;
     final WasmModule module;
@@ -32,12 +43,15 @@ final class CompiledModule {
     /** The compiled module for these bytes, compiled on first use. */
     static CompiledModule of(byte[] bytes) {
         String h = sha256(bytes);
-        return CACHE.computeIfAbsent(
-                h,
-                k -> {
-                    WasmModule m = Parser.parse(bytes);
-                    return new CompiledModule(k, m, MachineFactoryCompiler.compile(m));
-                });
+        CompiledModule c = CACHE.get(h);
+        if (c != null) {
+            return c;
+        }
+        // compiled outside the lock: two loads of a new module may both compile it, once
+        WasmModule m = Parser.parse(bytes);
+        c = new CompiledModule(h, m, MachineFactoryCompiler.compile(m));
+        CompiledModule prev = CACHE.putIfAbsent(h, c);
+        return prev != null ? prev : c;
     }
 
     static String sha256(byte[] b) {

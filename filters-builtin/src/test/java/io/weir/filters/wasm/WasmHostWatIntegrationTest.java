@@ -51,9 +51,16 @@ class WasmHostWatIntegrationTest {
               (func (export "proxy_on_context_create") (param i32 i32))
               (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 1))
               (func (export "proxy_on_configure") (param i32 i32) (result i32) (i32.const 1))
+              (data (i32.const 80) "x-loop")
+              (data (i32.const 96) "x-grow")
               (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
                 (if (i32.eq (call $get (i32.const 0) (i32.const 48) (i32.const 6) (i32.const 64) (i32.const 68)) (i32.const 0))
                   (then unreachable))
+                (if (i32.eq (call $get (i32.const 0) (i32.const 80) (i32.const 6) (i32.const 64) (i32.const 68)) (i32.const 0))
+                  (then (loop $forever (br $forever))))
+                ;; x-grow: ask for 64 more pages (4 MiB); trap when the host refuses
+                (if (i32.eq (call $get (i32.const 0) (i32.const 96) (i32.const 6) (i32.const 64) (i32.const 68)) (i32.const 0))
+                  (then (if (i32.eq (memory.grow (i32.const 64)) (i32.const -1)) (then unreachable))))
                 (drop (call $add (i32.const 0) (i32.const 16) (i32.const 5) (i32.const 32) (i32.const 3)))
                 (i32.const 0))
               (func (export "proxy_on_response_headers") (param i32 i32 i32) (result i32)
@@ -76,6 +83,10 @@ class WasmHostWatIntegrationTest {
     }
 
     static String yaml(String upstream, Path module, String policy) {
+        return yaml(upstream, module, policy, "{ memory_mb: 64, callback_timeout: 50ms }");
+    }
+
+    static String yaml(String upstream, Path module, String policy, String limits) {
         return """
                 admin: { address: 127.0.0.1:0 }
                 listeners:
@@ -84,7 +95,7 @@ class WasmHostWatIntegrationTest {
                     http:
                       filters:
                         - name: weir.wasm
-                          config: { module: %s, fail_policy: %s }
+                          config: { module: %s, fail_policy: %s, limits: %s }
                       virtual_hosts:
                         - name: d
                           domains: ["*"]
@@ -95,7 +106,7 @@ class WasmHostWatIntegrationTest {
                   - name: backend
                     endpoints: [{ address: %s }]
                 """
-                .formatted(module, policy, upstream);
+                .formatted(module, policy, limits, upstream);
     }
 
     static RawClient.Response get(Weir w, String extra) throws Exception {
@@ -137,6 +148,57 @@ class WasmHostWatIntegrationTest {
                 assertThat(r.status()).isEqualTo(200);
                 assertThat(r.body()).doesNotContain("h:x-wat");
                 assertThat(get(w, "").status()).isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
+    void theWatchdogStopsAnEndlessLoopAndReloadBringsTheVmBack() throws Exception {
+        Path m = module();
+        try (TestUpstream up = new TestUpstream("up");
+                Weir w = Weir.start(yaml(up.address(), m, "reload"), 1, REGISTRY)) {
+            long t0 = System.nanoTime();
+            RawClient.Response stuck = get(w, "x-loop: 1\r\n");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(stuck.status()).isEqualTo(503);
+            assertThat(ms).as("answered after the 50 ms timeout, not hung").isLessThan(5000);
+            assertThat(
+                            w.stat(
+                                    "weir_wasm_vm_failures_total{filter=\"weir.wasm\",reason=\"timeout\"}"))
+                    .isEqualTo(1);
+            // the worker keeps serving; after the 1 s backoff a new VM answers again
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            int status = 0;
+            while (System.nanoTime() < deadline && status != 200) {
+                status = get(w, "").status();
+                if (status != 200) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);
+                }
+            }
+            assertThat(status).isEqualTo(200);
+            assertThat(w.stat("weir_wasm_vm_reloads_total{filter=\"weir.wasm\"}")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void theMemoryLimitRefusesGrowthBeyondIt() throws Exception {
+        Path m = module();
+        try (TestUpstream up = new TestUpstream("up")) {
+            try (Weir w =
+                    Weir.start(
+                            yaml(up.address(), m, "fail_closed", "{ memory_mb: 8 }"),
+                            1,
+                            REGISTRY)) {
+                // 2 pages + 64 = 66 pages (4.1 MiB) fit in 8 MiB
+                assertThat(get(w, "x-grow: 1\r\n").status()).isEqualTo(200);
+            }
+            try (Weir w =
+                    Weir.start(
+                            yaml(up.address(), m, "fail_closed", "{ memory_mb: 2 }"),
+                            1,
+                            REGISTRY)) {
+                // 2 MiB = 32 pages: growing by 64 is refused, the module traps
+                assertThat(get(w, "x-grow: 1\r\n").status()).isEqualTo(503);
             }
         }
     }
