@@ -30,6 +30,8 @@ final class CompiledModule {
                         }
                     });
 
+    private static final DiskCache DISK = DiskCache.fromSystem();
+
     final String hash;
     final WasmModule module;
     final Function<Instance, Machine> machines;
@@ -49,7 +51,7 @@ final class CompiledModule {
         }
         // compiled outside the lock: two loads of a new module may both compile it, once
         WasmModule m = Parser.parse(bytes);
-        c = new CompiledModule(h, m, MachineFactoryCompiler.compile(m));
+        c = new CompiledModule(h, m, MachineFactoryCompiler.builder(m).withCache(DISK).compile());
         CompiledModule prev = CACHE.putIfAbsent(h, c);
         return prev != null ? prev : c;
     }
