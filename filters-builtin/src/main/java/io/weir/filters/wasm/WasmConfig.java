@@ -25,7 +25,8 @@ record WasmConfig(
         String vmConfiguration,
         FailPolicy failPolicy,
         int memoryMb,
-        Duration callbackTimeout) {
+        Duration callbackTimeout,
+        boolean rootOnly) {
 
     enum FailPolicy {
         FAIL_CLOSED,
@@ -44,7 +45,8 @@ record WasmConfig(
                 "configuration",
                 "vm_configuration",
                 "fail_policy",
-                "limits")) {
+                "limits",
+                "root_only")) {
             return null;
         }
         ConfigNode moduleNode = n.get("module");
@@ -81,6 +83,7 @@ record WasmConfig(
         if (timeout.isZero()) {
             limits.get("callback_timeout").error("must be > 0");
         }
+        boolean rootOnly = n.get("root_only").asBoolean(false);
         if (module == null || bytes == null) {
             return null;
         }
@@ -93,7 +96,8 @@ record WasmConfig(
                 vmConfiguration,
                 FailPolicy.valueOf(policy.toUpperCase(java.util.Locale.ROOT)),
                 memoryMb,
-                timeout);
+                timeout,
+                rootOnly);
     }
 
     /** A string, or "" when missing (an empty string is allowed here). */

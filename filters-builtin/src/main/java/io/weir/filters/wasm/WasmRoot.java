@@ -120,6 +120,9 @@ final class WasmRoot implements HttpFilterRoot {
 
     @Override
     public HttpFilter newFilter(StreamContext s) {
+        if (config.rootOnly()) {
+            return null; // a service module: the chain passes requests by
+        }
         WasmVm v = vm;
         if (v == null || v.failed) {
             return policyFilter(s);

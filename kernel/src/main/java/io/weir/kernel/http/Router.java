@@ -91,6 +91,10 @@ final class Router implements UpstreamStream {
             h.set("x-forwarded-proto", "http");
         }
         s.route.applyRequestHeaders(h);
+        if (s.bodyLength > 0 && !h.contains("content-length")) {
+            // a filter removed content-length (to change the body as it streams): send chunked
+            s.bodyLength = -1;
+        }
         if (s.bodyLength < 0) {
             h.add("transfer-encoding", "chunked");
         }
