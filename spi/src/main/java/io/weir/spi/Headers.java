@@ -39,4 +39,9 @@ public interface Headers {
 
     /** Each field in order, pseudo-headers first, as a fresh list. */
     List<Map.Entry<String, String>> entries();
+
+    /** The number of fields, pseudo-headers included. */
+    default int size() {
+        return entries().size();
+    }
 }

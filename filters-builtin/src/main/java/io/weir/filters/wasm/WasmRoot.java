@@ -140,7 +140,14 @@ final class WasmRoot implements HttpFilterRoot {
             failed(v, e);
             return policyFilter(s);
         }
-        return ws;
+        return headersOnly(v) ? new WasmStream.HeadersOnly(ws) : ws;
+    }
+
+    private static boolean headersOnly(WasmVm v) {
+        return !v.has("proxy_on_request_body")
+                && !v.has("proxy_on_response_body")
+                && !v.has("proxy_on_request_trailers")
+                && !v.has("proxy_on_response_trailers");
     }
 
     /** The filter for a stream when the VM is not usable: its fail policy. */

@@ -147,6 +147,38 @@ final class WasmStream implements HttpFilter {
     }
 
     private static int count(Headers h) {
-        return h == null ? 0 : h.entries().size();
+        return h == null ? 0 : h.size();
+    }
+
+    /**
+     * The stream of a module that exports no body or trailer callbacks: the kernel skips body
+     * callbacks of filters that do not implement them, so bodies then cost nothing.
+     */
+    static final class HeadersOnly implements HttpFilter {
+        private final WasmStream s;
+
+        HeadersOnly(WasmStream s) {
+            this.s = s;
+        }
+
+        @Override
+        public FilterStatus onRequestHeaders(Headers headers, boolean endOfStream) {
+            return s.onRequestHeaders(headers, endOfStream);
+        }
+
+        @Override
+        public FilterStatus onResponseHeaders(Headers headers, boolean endOfStream) {
+            return s.onResponseHeaders(headers, endOfStream);
+        }
+
+        @Override
+        public void onLog() {
+            s.onLog();
+        }
+
+        @Override
+        public void onDestroy() {
+            s.onDestroy();
+        }
     }
 }

@@ -100,6 +100,17 @@ final class FilterHeaders implements Headers {
     }
 
     @Override
+    public int size() {
+        int n = map.size();
+        for (String p : pseudo == null ? NONE : pseudo.names()) {
+            if (pseudo.get(p) != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
     public List<Map.Entry<String, String>> entries() {
         List<Map.Entry<String, String>> out = new ArrayList<>(map.size() + 4);
         forEach((n, v) -> out.add(Map.entry(n, v)));
