@@ -140,7 +140,12 @@ final class WasmRoot implements HttpFilterRoot {
             failed(v, e);
             return policyFilter(s);
         }
-        return headersOnly(v) ? new WasmStream.HeadersOnly(ws) : ws;
+        if (headersOnly(v)) {
+            return v.has("proxy_on_log")
+                    ? new WasmStream.HeadersOnly(ws)
+                    : new WasmStream.HeadersNoLog(ws);
+        }
+        return ws;
     }
 
     private static boolean headersOnly(WasmVm v) {

@@ -150,6 +150,30 @@ final class WasmStream implements HttpFilter {
         return h == null ? 0 : h.size();
     }
 
+    /** {@link HeadersOnly} for a module that exports no {@code proxy_on_log} either. */
+    static final class HeadersNoLog implements HttpFilter {
+        private final WasmStream s;
+
+        HeadersNoLog(WasmStream s) {
+            this.s = s;
+        }
+
+        @Override
+        public FilterStatus onRequestHeaders(Headers headers, boolean endOfStream) {
+            return s.onRequestHeaders(headers, endOfStream);
+        }
+
+        @Override
+        public FilterStatus onResponseHeaders(Headers headers, boolean endOfStream) {
+            return s.onResponseHeaders(headers, endOfStream);
+        }
+
+        @Override
+        public void onDestroy() {
+            s.onDestroy();
+        }
+    }
+
     /**
      * The stream of a module that exports no body or trailer callbacks: the kernel skips body
      * callbacks of filters that do not implement them, so bodies then cost nothing.
