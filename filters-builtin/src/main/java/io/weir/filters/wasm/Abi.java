@@ -585,7 +585,6 @@ final class Abi {
         if (status < 200 || status > 599) {
             return r(BAD_ARGUMENT);
         }
-        s.localReplySent = true;
         s.ctx.sendLocalReply(
                 new LocalReply(
                         status,

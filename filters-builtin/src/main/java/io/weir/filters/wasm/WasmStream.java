@@ -20,7 +20,6 @@ final class WasmStream implements HttpFilter {
     Body responseBody;
     Headers requestTrailers;
     Headers responseTrailers;
-    boolean localReplySent;
     private boolean bypass;
 
     WasmStream(WasmRoot root, WasmVm vm, StreamContext ctx, int id) {
@@ -48,9 +47,7 @@ final class WasmStream implements HttpFilter {
         }
         try {
             long action = vm.call(id, export, args);
-            return action == 0 || localReplySent && action == 0
-                    ? FilterStatus.CONTINUE
-                    : FilterStatus.STOP;
+            return action == 0 ? FilterStatus.CONTINUE : FilterStatus.STOP;
         } catch (WasmVm.VmFailure e) {
             root.failed(vm, e);
             return afterFailure();
@@ -150,9 +147,12 @@ final class WasmStream implements HttpFilter {
         return h == null ? 0 : h.size();
     }
 
-    /** {@link HeadersOnly} for a module that exports no {@code proxy_on_log} either. */
-    static final class HeadersNoLog implements HttpFilter {
-        private final WasmStream s;
+    /**
+     * The stream of a module that exports no body, trailer or log callbacks: the kernel skips the
+     * callbacks a filter class does not implement, so bodies then cost nothing.
+     */
+    static class HeadersNoLog implements HttpFilter {
+        final WasmStream s;
 
         HeadersNoLog(WasmStream s) {
             this.s = s;
@@ -174,35 +174,15 @@ final class WasmStream implements HttpFilter {
         }
     }
 
-    /**
-     * The stream of a module that exports no body or trailer callbacks: the kernel skips body
-     * callbacks of filters that do not implement them, so bodies then cost nothing.
-     */
-    static final class HeadersOnly implements HttpFilter {
-        private final WasmStream s;
-
+    /** {@link HeadersNoLog} for a module that does export {@code proxy_on_log}. */
+    static final class HeadersOnly extends HeadersNoLog {
         HeadersOnly(WasmStream s) {
-            this.s = s;
-        }
-
-        @Override
-        public FilterStatus onRequestHeaders(Headers headers, boolean endOfStream) {
-            return s.onRequestHeaders(headers, endOfStream);
-        }
-
-        @Override
-        public FilterStatus onResponseHeaders(Headers headers, boolean endOfStream) {
-            return s.onResponseHeaders(headers, endOfStream);
+            super(s);
         }
 
         @Override
         public void onLog() {
             s.onLog();
-        }
-
-        @Override
-        public void onDestroy() {
-            s.onDestroy();
         }
     }
 }

@@ -10,7 +10,6 @@ import io.weir.spi.SharedData;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -141,16 +140,8 @@ class WasmAbiWatIntegrationTest {
                 (i32.const 0)))
             """;
 
-    Path wasm(String name, String wat) throws Exception {
-        Path src = Files.writeString(dir.resolve(name + ".wat"), wat);
-        Path out = dir.resolve(name + ".wasm");
-        Process p =
-                new ProcessBuilder("wat2wasm", src.toString(), "-o", out.toString())
-                        .redirectErrorStream(true)
-                        .start();
-        String msg = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as("wat2wasm: " + msg).isZero();
-        return out;
+    Path wasm(String name, String wat) {
+        return WasmModules.wat(wat, dir, name);
     }
 
     static String yaml(String upstream, String auth, Path module) {

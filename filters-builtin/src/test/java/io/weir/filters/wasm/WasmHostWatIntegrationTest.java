@@ -6,7 +6,6 @@ import io.weir.kernel.config.FilterRegistry;
 import io.weir.kernel.testing.RawClient;
 import io.weir.kernel.testing.TestUpstream;
 import io.weir.kernel.testing.Weir;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -70,16 +69,8 @@ class WasmHostWatIntegrationTest {
               (func (export "proxy_on_delete") (param i32)))
             """;
 
-    Path module() throws Exception {
-        Path wat = Files.writeString(dir.resolve("m.wat"), MODULE);
-        Path wasm = dir.resolve("m.wasm");
-        Process p =
-                new ProcessBuilder("wat2wasm", wat.toString(), "-o", wasm.toString())
-                        .redirectErrorStream(true)
-                        .start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as("wat2wasm: " + out).isZero();
-        return wasm;
+    Path module() {
+        return WasmModules.wat(MODULE, dir, "m");
     }
 
     static String yaml(String upstream, Path module, String policy) {

@@ -51,16 +51,7 @@ class WasmReloadIntegrationTest {
 
     /** Assembles the module for {@code value} (2 characters) and moves it into place. */
     void install(String value) throws Exception {
-        Path src = Files.writeString(dir.resolve("m-" + value + ".wat"), module(value));
-        Path out = dir.resolve("m-" + value + ".wasm");
-        if (!Files.exists(out)) {
-            Process p =
-                    new ProcessBuilder("wat2wasm", src.toString(), "-o", out.toString())
-                            .redirectErrorStream(true)
-                            .start();
-            String msg = new String(p.getInputStream().readAllBytes());
-            assertThat(p.waitFor()).as("wat2wasm: " + msg).isZero();
-        }
+        Path out = WasmModules.wat(module(value), dir, "m-" + value); // built once per content
         Path plugins = Files.createDirectories(dir.resolve("plugins"));
         Path tmp = plugins.resolve(".filter.wasm.tmp");
         Files.copy(out, tmp, StandardCopyOption.REPLACE_EXISTING);

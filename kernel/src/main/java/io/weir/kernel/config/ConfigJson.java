@@ -341,6 +341,16 @@ public final class ConfigJson {
         b.append("  ".repeat(depth));
     }
 
+    /** {@code s} as a JSON string literal, or {@code null} for null. */
+    public static String quote(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder(s.length() + 2);
+        string(b, s);
+        return b.toString();
+    }
+
     private static void string(StringBuilder b, String s) {
         b.append('"');
         for (int i = 0; i < s.length(); i++) {
