@@ -4,12 +4,12 @@
 # in front of a local nginx, measures the time from launch until the listener answers, then the
 # latency of the first request and of the tenth.
 #
-#   bash plugins-examples/wasm/build.sh && bench/wasm-first-request.sh [module.wasm]
+#   mvn -q -DskipTests package && bench/wasm-first-request.sh [module.wasm]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-MODULE="$(realpath "${1:-$ROOT/plugins-examples/wasm/target/c-add-header.wasm}")"
+MODULE="$(realpath "${1:-$ROOT/plugins-examples/wasm-add-header-c/target/filter.wasm}")"
 WEIR="$ROOT/distro/target/weir/bin/weir"
-[[ -x "$WEIR" && -f "$MODULE" ]] || { echo "build first (mvn -DskipTests package; plugins-examples/wasm/build.sh)" >&2; exit 1; }
+[[ -x "$WEIR" && -f "$MODULE" ]] || { echo "build first (mvn -DskipTests package)" >&2; exit 1; }
 WORK="$(mktemp -d /tmp/weir-first.XXXXXX)"
 BP=28090; WP=28091
 trap 'kill $(cat "$WORK"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$WORK"' EXIT

@@ -19,7 +19,7 @@ import java.util.stream.Stream;
 /**
  * Builds the Wasm modules the tests run, with the JDK only: C sources from {@code
  * src/test/resources/wasm/} compiled by clang into proxy-wasm reactor modules (with the header in
- * {@code plugins-examples/wasm/include}), and WAT text assembled by wat2wasm.
+ * {@code plugins-examples/wasm-abi}), and WAT text assembled by wat2wasm.
  *
  * <p>A missing tool or a failed build throws {@link IllegalStateException} with the tool's own
  * output: Wasm tests never skip, and {@code .ci/test} installs the tools (Debian {@code clang lld
@@ -32,7 +32,10 @@ import java.util.stream.Stream;
  */
 public final class WasmModules {
 
-    /** The flags of {@code plugins-examples/wasm/build.sh}, before {@code -I} and the output. */
+    /**
+     * The flags of {@code plugins-examples/wasm-add-header-c/build.sh}, before {@code -I} and the
+     * output.
+     */
     public static final List<String> CLANG_FLAGS =
             List.of(
                     "--target=wasm32-wasi",
@@ -43,7 +46,7 @@ public final class WasmModules {
                     "-Wextra",
                     "-Werror");
 
-    private static final String INCLUDE = "plugins-examples/wasm/include";
+    private static final String INCLUDE = "plugins-examples/wasm-abi";
     private static final long TIMEOUT_SECONDS = 120;
 
     private static Path cacheDir;
@@ -106,7 +109,7 @@ public final class WasmModules {
         throw new IllegalStateException("no " + INCLUDE + " in " + start + " or above it");
     }
 
-    /** {@code plugins-examples/wasm/include}, which holds {@code weir_proxy_wasm.h}. */
+    /** {@code plugins-examples/wasm-abi}, which holds {@code weir_proxy_wasm.h}. */
     public static Path includeDir() {
         return repositoryRoot().resolve(INCLUDE);
     }

@@ -82,7 +82,7 @@ class WasmModulesTest {
     void addHeaderTestModuleIsTheExample() throws IOException {
         Path example =
                 WasmModules.repositoryRoot()
-                        .resolve("plugins-examples/wasm/c-add-header/add_header.c");
+                        .resolve("plugins-examples/wasm-add-header-c/add_header.c");
         Path resource = WasmModules.repositoryRoot().resolve(resources().resolve("add_header.c"));
         assertThat(resource).hasSameBinaryContentAs(example);
     }

@@ -16,69 +16,14 @@
 //!     /usr/bin/rustc --target wasm32-unknown-unknown --crate-type cdylib -C panic=abort -O \
 //!         -o add_header.wasm add_header.rs
 
-use std::mem;
+// The ABI: host functions, constants, the proxy_abi_version_0_2_1 and proxy_on_memory_allocate
+// exports, and safe wrappers (log, buffer_bytes, add_header), shared by every Rust example.
+#[path = "../wasm-abi/proxy_wasm.rs"]
+mod proxy_wasm;
 
-// ---- The ABI (github.com/proxy-wasm/spec, abi-versions/v0.2.1) ----
-// Every parameter and result is an i32 on the wire; sizes are usize (32 bits on wasm32).
-
-/// proxy_status_t
-const STATUS_OK: u32 = 0;
-
-/// proxy_log_level_t
-const LOG_INFO: u32 = 2;
-const LOG_ERROR: u32 = 4;
-
-/// proxy_buffer_type_t
-const BUFFER_PLUGIN_CONFIGURATION: u32 = 7;
-
-/// proxy_map_type_t
-const MAP_HTTP_REQUEST_HEADERS: u32 = 0;
-const MAP_HTTP_RESPONSE_HEADERS: u32 = 2;
-
-/// proxy_action_t: what the stream callbacks return.
-#[repr(u32)]
-#[allow(dead_code)]
-pub enum Action {
-    Continue = 0,
-    Pause = 1,
-}
-
-#[link(wasm_import_module = "env")]
-extern "C" {
-    fn proxy_log(level: u32, message_data: *const u8, message_size: usize) -> u32;
-    /// Returns up to max_size bytes of buffer_id from start, in memory allocated with
-    /// proxy_on_memory_allocate that the module then owns.
-    fn proxy_get_buffer_bytes(
-        buffer_id: u32,
-        start: usize,
-        max_size: usize,
-        return_data: *mut *mut u8,
-        return_size: *mut usize,
-    ) -> u32;
-    fn proxy_add_header_map_value(
-        map_id: u32,
-        key_data: *const u8,
-        key_size: usize,
-        value_data: *const u8,
-        value_size: usize,
-    ) -> u32;
-}
+use proxy_wasm::*;
 
 // ---- Exports ----
-
-/// Marks the module as proxy-wasm ABI 0.2.1; never called.
-#[no_mangle]
-pub extern "C" fn proxy_abi_version_0_2_1() {}
-
-/// Allocates size bytes for a buffer the host hands to the module. The block is a Vec's
-/// allocation with capacity size; take_host_buffer turns it back into that Vec.
-#[no_mangle]
-pub extern "C" fn proxy_on_memory_allocate(size: usize) -> *mut u8 {
-    let mut block: Vec<u8> = Vec::with_capacity(size);
-    let ptr = block.as_mut_ptr();
-    mem::forget(block);
-    ptr
-}
 
 #[no_mangle]
 pub extern "C" fn proxy_on_context_create(_context_id: u32, _parent_context_id: u32) {}
@@ -118,7 +63,7 @@ pub extern "C" fn proxy_on_request_headers(
     _num_headers: usize,
     _end_of_stream: u32,
 ) -> Action {
-    add_header(MAP_HTTP_REQUEST_HEADERS);
+    add_configured_header(MAP_HTTP_REQUEST_HEADERS);
     Action::Continue
 }
 
@@ -128,7 +73,7 @@ pub extern "C" fn proxy_on_response_headers(
     _num_headers: usize,
     _end_of_stream: u32,
 ) -> Action {
-    add_header(MAP_HTTP_RESPONSE_HEADERS);
+    add_configured_header(MAP_HTTP_RESPONSE_HEADERS);
     Action::Continue
 }
 
@@ -152,46 +97,15 @@ struct Header {
 /// worker thread and wasm32-unknown-unknown has no threads), so a plain static is enough.
 static mut HEADER: Option<Header> = None;
 
-fn add_header(map_id: u32) {
+fn add_configured_header(map_id: u32) {
     if let Some(h) = unsafe { HEADER.as_ref() } {
-        unsafe {
-            proxy_add_header_map_value(
-                map_id,
-                h.name.as_ptr(),
-                h.name.len(),
-                h.value.as_ptr(),
-                h.value.len(),
-            );
-        }
-    }
-}
-
-fn log(level: u32, message: &str) {
-    unsafe {
-        proxy_log(level, message.as_ptr(), message.len());
+        add_header(map_id, &h.name, &h.value);
     }
 }
 
 /// The plugin configuration as text (empty when the host has none or answers an error).
 fn plugin_configuration(size: usize) -> String {
-    if size == 0 {
-        return String::new();
-    }
-    let mut data: *mut u8 = std::ptr::null_mut();
-    let mut len: usize = 0;
-    let status =
-        unsafe { proxy_get_buffer_bytes(BUFFER_PLUGIN_CONFIGURATION, 0, size, &mut data, &mut len) };
-    if status != STATUS_OK || data.is_null() {
-        return String::new();
-    }
-    let bytes = unsafe { take_host_buffer(data, len) };
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
-/// Takes ownership of a buffer the host filled: it was allocated by proxy_on_memory_allocate
-/// with exactly len bytes (as the host asks for the size it then returns), so it is that Vec.
-unsafe fn take_host_buffer(data: *mut u8, len: usize) -> Vec<u8> {
-    Vec::from_raw_parts(data, len, len)
+    String::from_utf8_lossy(&buffer_bytes(BUFFER_PLUGIN_CONFIGURATION, size)).into_owned()
 }
 
 /// Reads "header" and "value" from a flat JSON object of strings; None when malformed, when

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds add_header.rs into a proxy-wasm ABI 0.2.1 module, by default
-# plugins-examples/wasm/target/rust_add_header.wasm; an argument names another output file.
+# target/filter.wasm next to this script; an argument names another output file.
 # Runs from any directory, needs no stdin; the output is replaced only when the build succeeded.
+# `mvn package` runs this script (see pom.xml).
 #
 # Needs Debian's rustc with the wasm32 standard library (no cargo, no crates):
 #   apt-get install rustc libstd-rust-dev-wasm32
@@ -14,7 +15,7 @@ set -euo pipefail
 exec </dev/null
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-out=${1:-$(dirname "$here")/target/rust_add_header.wasm}
+out=${1:-$here/target/filter.wasm}
 rustc=${RUSTC:-/usr/bin/rustc}
 
 if ! command -v "$rustc" >/dev/null 2>&1; then

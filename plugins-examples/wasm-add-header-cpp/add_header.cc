@@ -1,6 +1,6 @@
 // add_header: adds one configured header to every request and every response, written in C++17
 // against the proxy-wasm ABI 0.2.1 with no SDK: the ABI comes from the C header
-// plugins-examples/wasm/include/weir_proxy_wasm.h, the strings from libc++.
+// plugins-examples/wasm-abi/weir_proxy_wasm.h, the strings from libc++.
 //
 // Plugin configuration: a flat JSON object with string values,
 //     {"header": "x-hello", "value": "wasm"}
@@ -27,11 +27,9 @@
 #include <string>
 #include <string_view>
 
-// The ABI header is C: give its imports, exports and callback prototypes C linkage. It also
-// defines the proxy_abi_version_0_2_1 and proxy_on_memory_allocate (malloc) exports.
-extern "C" {
+// The ABI header (C linkage under C++) also defines the proxy_abi_version_0_2_1 and
+// proxy_on_memory_allocate (malloc) exports.
 #include "weir_proxy_wasm.h"
-}
 
 namespace {
 

@@ -5,7 +5,7 @@
  * libclang-rt-14-dev-wasm32):
  *
  *   clang --target=wasm32-wasi -O2 -mexec-model=reactor -Wl,--strip-debug \
- *       -I plugins-examples/wasm/include -o filter.wasm filter.c
+ *       -I plugins-examples/wasm-abi -o filter.wasm filter.c
  *
  * The result is a reactor module: it exports `_initialize` (the host calls it once, before any
  * callback), `memory`, the callbacks marked with WEIR_EXPORT, and the two exports this header
@@ -28,6 +28,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* C linkage for every declaration below, so that C++ filters include this header directly. */
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- Export and import markers ---- */
 
@@ -468,5 +473,9 @@ static inline uint64_t weir_parse_u64(const char *s) {
     }
     return v;
 }
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
 
 #endif /* WEIR_PROXY_WASM_H */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds add_header.cc into a proxy-wasm ABI 0.2.1 reactor module, by default
-# plugins-examples/wasm/target/cpp_add_header.wasm; an argument names another output file.
+# target/filter.wasm next to this script; an argument names another output file.
 # Runs from any directory, needs no stdin; the output is replaced only when the build succeeded.
+# `mvn package` runs this script (see pom.xml).
 # CXX (default clang++) names the compiler.
 #
 # Needs clang with the wasm32-wasi target, wasi-libc and libc++; on Debian 12:
@@ -16,7 +17,7 @@ set -euo pipefail
 exec </dev/null
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-out=${1:-$(dirname "$here")/target/cpp_add_header.wasm}
+out=${1:-$here/target/filter.wasm}
 cxx=${CXX:-clang++}
 
 exports=(proxy_abi_version_0_2_1 proxy_on_memory_allocate proxy_on_context_create
@@ -35,7 +36,7 @@ if ! command -v "$cxx" >/dev/null 2>&1; then
 fi
 
 mkdir -p "$(dirname "$out")"
-if ! "$cxx" "${flags[@]}" -I "$(dirname "$here")/include" -o "$out.tmp" "$here/add_header.cc"; then
+if ! "$cxx" "${flags[@]}" -I "$here/../wasm-abi" -o "$out.tmp" "$here/add_header.cc"; then
     rm -f "$out.tmp"
     echo "build.sh: $cxx failed; a missing <string> or -lc++ means libc++-14-dev-wasm32 and" \
         "libc++abi-14-dev-wasm32 are not installed, a missing libclang_rt.builtins-wasm32.a" \

@@ -1,0 +1,247 @@
+/*
+ * add_header: adds one configured header to every request and every response.
+ * The AssemblyScript twin of ../../wasm-add-header-c/add_header.c, on the
+ * @solo-io/proxy-runtime SDK (proxy-wasm ABI 0.2.0).
+ *
+ * Plugin configuration, either a flat JSON object with string values
+ *     {"header": "x-hello", "value": "wasm"}
+ * (other members are ignored; escapes \" \\ \/ \n \t \r are understood, \uXXXX is not), or
+ *     x-hello=wasm
+ * (split at the first '='; spaces around the name and the value are trimmed). The header name
+ * is lower-cased and must not be empty nor contain spaces, control characters or ':'. The value
+ * may be empty. Any other configuration makes proxy_on_configure log an error and return false.
+ *
+ * The header is added (an existing field of the same name stays) to the request headers in
+ * onRequestHeaders and to the response headers in onResponseHeaders; both continue.
+ *
+ * Root id: the SDK creates the root context by looking up the host property plugin_root_id in
+ * the names given to registerRootContext. This module registers "" only, which is Weir's default
+ * root_id (and Envoy's); a plugin configured with any other root_id aborts at start with
+ * "Missing root context factory for root id: ...".
+ */
+
+// The proxy_on_* exports, malloc and free come from the SDK.
+export * from "@solo-io/proxy-runtime/proxy";
+import {
+  Context,
+  FilterHeadersStatusValues,
+  LogLevelValues,
+  RootContext,
+  log,
+  registerRootContext,
+  stream_context,
+} from "@solo-io/proxy-runtime";
+import { BufferTypeValues, get_buffer_bytes } from "@solo-io/proxy-runtime/runtime";
+
+const USAGE =
+  'add_header: expected {"header": "x-name", "value": "..."} or x-name=value as configuration';
+
+function isSpace(c: i32): bool {
+  return c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d;
+}
+
+/** s without the spaces, tabs, CRs and LFs at either end. */
+function trimmed(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && isSpace(s.charCodeAt(start))) start++;
+  while (end > start && isSpace(s.charCodeAt(end - 1))) end--;
+  return s.substring(start, end);
+}
+
+/**
+ * The lower-cased header name (ASCII letters only, like C's tolower), or "" when name is empty or
+ * holds a space, a control character, DEL or ':'.
+ */
+function headerName(name: string): string {
+  let out = "";
+  for (let i = 0; i < name.length; i++) {
+    let c = name.charCodeAt(i);
+    if (c <= 0x20 || c == 0x3a || c == 0x7f) {
+      return "";
+    }
+    if (c >= 0x41 && c <= 0x5a) {
+      c += 0x20;
+    }
+    out += String.fromCharCode(c);
+  }
+  return out;
+}
+
+/** The configured header; hasName and hasValue say which members were present. */
+class HeaderConfig {
+  name: string = "";
+  value: string = "";
+  hasName: bool = false;
+  hasValue: bool = false;
+}
+
+/** A reader over a flat JSON object whose member values are all strings. */
+class FlatJson {
+  text: string;
+  pos: i32 = 0;
+  // Set by readString when the text is malformed.
+  failed: bool = false;
+
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  /** The code unit at pos, or -1 at the end. */
+  peek(): i32 {
+    return this.pos < this.text.length ? this.text.charCodeAt(this.pos) : -1;
+  }
+
+  skipSpace(): void {
+    while (this.pos < this.text.length && isSpace(this.text.charCodeAt(this.pos))) this.pos++;
+  }
+
+  /**
+   * Reads the JSON string at pos (its opening quote) and moves past the closing quote; sets
+   * failed and returns "" when malformed.
+   */
+  readString(): string {
+    if (this.peek() != 0x22) {
+      this.failed = true;
+      return "";
+    }
+    this.pos++;
+    let out = "";
+    let start = this.pos;
+    for (;;) {
+      let c = this.peek();
+      if (c == 0x22) break;
+      if (c == 0x5c) {
+        out += this.text.substring(start, this.pos);
+        this.pos++;
+        let e = this.peek();
+        if (e == 0x22 || e == 0x5c || e == 0x2f) {
+          out += String.fromCharCode(e);
+        } else if (e == 0x6e) {
+          out += "\n";
+        } else if (e == 0x74) {
+          out += "\t";
+        } else if (e == 0x72) {
+          out += "\r";
+        } else {
+          c = -1; // \uXXXX, \b, \f, an unknown escape or the end
+        }
+        start = this.pos + 1;
+      }
+      if (c < 0) {
+        this.failed = true; // unterminated or a bad escape
+        return "";
+      }
+      this.pos++;
+    }
+    out += this.text.substring(start, this.pos);
+    this.pos++;
+    return out;
+  }
+
+  /** Reads "header" and "value" into config; false when the text is not such an object. */
+  parse(config: HeaderConfig): bool {
+    this.skipSpace();
+    if (this.peek() != 0x7b) return false;
+    this.pos++;
+    this.skipSpace();
+    let c = this.peek();
+    while (c != 0x7d) {
+      let key = this.readString();
+      this.skipSpace();
+      if (this.failed || this.peek() != 0x3a) return false;
+      this.pos++;
+      this.skipSpace();
+      let value = this.readString();
+      if (this.failed) return false;
+      if (key == "header") {
+        config.name = value;
+        config.hasName = true;
+      } else if (key == "value") {
+        config.value = value;
+        config.hasValue = true;
+      }
+      this.skipSpace();
+      c = this.peek();
+      if (c == 0x2c) {
+        this.pos++;
+        this.skipSpace();
+      } else if (c != 0x7d) {
+        return false;
+      }
+    }
+    this.pos++;
+    this.skipSpace();
+    return this.peek() < 0; // nothing after the object
+  }
+}
+
+/** Parses the plugin configuration; false when it is neither form or the name is unusable. */
+function parseConfig(text: string, config: HeaderConfig): bool {
+  let ok: bool;
+  if (trimmed(text).startsWith("{")) {
+    ok = new FlatJson(text).parse(config);
+  } else {
+    let eq = text.indexOf("=");
+    ok = eq >= 0;
+    if (ok) {
+      config.name = trimmed(text.substring(0, eq));
+      config.value = trimmed(text.substring(eq + 1));
+      config.hasName = true;
+      config.hasValue = true;
+    }
+  }
+  if (!ok || !config.hasName || !config.hasValue) return false;
+  config.name = headerName(config.name);
+  return config.name.length > 0;
+}
+
+class AddHeaderRoot extends RootContext {
+  // "" until a configuration was accepted.
+  headerName: string = "";
+  headerValue: string = "";
+
+  createContext(context_id: u32): Context {
+    return new AddHeader(context_id, this);
+  }
+
+  // Replaces RootContext.onConfigure, which in SDK 0.1.8 passes configuration_size where the
+  // host expects the address for the returned size; get_buffer_bytes makes the call correctly.
+  onConfigure(configuration_size: u32): bool {
+    let bytes = get_buffer_bytes(BufferTypeValues.PluginConfiguration, 0, configuration_size);
+    let config = new HeaderConfig();
+    if (!parseConfig(String.UTF8.decode(bytes), config)) {
+      log(LogLevelValues.error, USAGE);
+      return false;
+    }
+    this.headerName = config.name;
+    this.headerValue = config.value;
+    return true;
+  }
+}
+
+class AddHeader extends Context {
+  root: AddHeaderRoot;
+
+  constructor(context_id: u32, root: AddHeaderRoot) {
+    super(context_id, root);
+    this.root = root;
+  }
+
+  onRequestHeaders(headers: u32, end_of_stream: bool): FilterHeadersStatusValues {
+    if (this.root.headerName.length > 0) {
+      stream_context.headers.request.add(this.root.headerName, this.root.headerValue);
+    }
+    return FilterHeadersStatusValues.Continue;
+  }
+
+  onResponseHeaders(headers: u32, end_of_stream: bool): FilterHeadersStatusValues {
+    if (this.root.headerName.length > 0) {
+      stream_context.headers.response.add(this.root.headerName, this.root.headerValue);
+    }
+    return FilterHeadersStatusValues.Continue;
+  }
+}
+
+// "" is the root_id Weir (and Envoy) configure by default; see the comment at the top.
+registerRootContext((context_id: u32): RootContext => new AddHeaderRoot(context_id), "");
