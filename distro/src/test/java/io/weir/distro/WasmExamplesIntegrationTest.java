@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and then resumes or answers 403, also when the authorization service is down or slow.
  */
 class WasmExamplesIntegrationTest {
-    static final List<String> LANGUAGES = List.of("c", "cpp", "rust");
+    static final List<String> LANGUAGES = List.of("c", "cpp", "rust", "assemblyscript");
 
     @TempDir static Path dir;
     static TestUpstream upstream;

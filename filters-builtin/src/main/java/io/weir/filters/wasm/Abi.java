@@ -43,7 +43,9 @@ final class Abi {
     static final int EBADF = 8;
     static final int ENOSYS = 52;
 
-    final WasmRoot root;
+    /** The root owning the effective context (set by {@link WasmVm#call}). */
+    WasmRoot root;
+
     WasmVm vm;
     private final SecureRandom random = new SecureRandom();
     private final Map<Integer, Metric> metrics = new HashMap<>();
@@ -215,17 +217,19 @@ final class Abi {
             case "proxy_set_effective_context" ->
                     (i, a) -> {
                         int id = (int) a[0];
-                        if (id != root.contextId && !root.streams.containsKey(id)) {
+                        WasmRoot owner = vm.owner(id);
+                        if (owner == null) {
                             return r(BAD_ARGUMENT);
                         }
                         vm.effectiveContext = id;
+                        root = owner; // WasmVm.call restores both when the callback returns
                         return r(OK);
                     };
             case "proxy_done" -> (i, a) -> r(OK);
             case "proxy_get_shared_data" -> this::getSharedData;
             case "proxy_set_shared_data" ->
                     (i, a) -> {
-                        String key = vm.readString(a[0], a[1]);
+                        String key = dataKey(a[0], a[1]);
                         byte[] value = vm.read(a[2], a[3]);
                         boolean ok = shared().set(key, value, a[4] & 0xFFFFFFFFL);
                         return r(ok ? OK : CAS_MISMATCH);
@@ -233,20 +237,28 @@ final class Abi {
             case "proxy_register_shared_queue" ->
                     (i, a) -> {
                         String qn = vm.readString(a[0], a[1]);
-                        int token = queueTokens.computeIfAbsent(qn, k -> nextToken++);
+                        WasmRoot owner = root;
+                        int token =
+                                queueTokens.computeIfAbsent(
+                                        scopedName(owner.config.vmId(), qn), k -> nextToken++);
                         queues.put(
-                                token, root.ctx.registerQueue(qn, () -> root.onQueueReady(token)));
+                                token,
+                                owner.ctx.registerQueue(
+                                        scopedName(owner.config.vmId(), qn),
+                                        () -> owner.onQueueReady(token)));
                         vm.memory.writeI32(u32(a[2]), token);
                         return r(OK);
                     };
             case "proxy_resolve_shared_queue" ->
                     (i, a) -> {
+                        String vmId = vm.readString(a[0], a[1]);
                         String qn = vm.readString(a[2], a[3]);
-                        SharedQueue q = root.ctx.resolveQueue(qn);
+                        SharedQueue q = root.ctx.resolveQueue(scopedName(vmId, qn));
                         if (q == null) {
                             return r(NOT_FOUND);
                         }
-                        int token = queueTokens.computeIfAbsent(qn, k -> nextToken++);
+                        int token =
+                                queueTokens.computeIfAbsent(scopedName(vmId, qn), k -> nextToken++);
                         queues.putIfAbsent(token, q);
                         vm.memory.writeI32(u32(a[4]), token);
                         return r(OK);
@@ -413,7 +425,7 @@ final class Abi {
 
     /** The stream of the effective context, or null (root context). */
     WasmStream stream() {
-        return root.streams.get(vm.effectiveContext);
+        return vm.streams.get(vm.effectiveContext);
     }
 
     /** A header map of the effective context, or null when it has none now. */
@@ -656,8 +668,21 @@ final class Abi {
         return root.ctx.sharedData();
     }
 
+    /**
+     * The process-wide name of a module's shared data key or queue: as in Envoy, each {@code vm_id}
+     * has its own (the empty vm_id included), shared by every worker and every filter of that
+     * vm_id, and apart from Java plugins' names.
+     */
+    static String scopedName(String vmId, String name) {
+        return "wasm\0" + vmId + "\0" + name;
+    }
+
+    private String dataKey(long ptr, long len) {
+        return scopedName(root.config.vmId(), vm.readString(ptr, len));
+    }
+
     private long[] getSharedData(com.dylibso.chicory.runtime.Instance i, long... a) {
-        SharedData.Entry e = shared().get(vm.readString(a[0], a[1]));
+        SharedData.Entry e = shared().get(dataKey(a[0], a[1]));
         if (e == null) {
             return r(NOT_FOUND);
         }

@@ -14,24 +14,25 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * One {@code weir.wasm} filter on one worker: its VM (one Chicory instance), the root context
- * inside it, and the streams it created. A trap, {@code proc_exit} or timeout poisons the VM; the
- * filter then answers by its {@code fail_policy}, and with {@code reload} a new VM is built after 1
+ * One {@code weir.wasm} filter on one worker: its root context inside a VM (one Chicory instance,
+ * its own or shared with the other filters of its {@code vm_id}, see {@link VmRegistry}) and the
+ * streams it created there. A trap, {@code proc_exit} or timeout poisons the VM; each filter using
+ * it then answers by its own {@code fail_policy}, and with {@code reload} a new VM is built after 1
  * s, 2 s, 4 s ... (at most 60 s). Worker thread only.
  */
 final class WasmRoot implements HttpFilterRoot {
-    static final int ROOT_CONTEXT_ID = 1;
-
     final RootContext ctx;
     final WasmConfig config;
-    final int contextId = ROOT_CONTEXT_ID;
-    final Map<Integer, WasmStream> streams = new HashMap<>();
+
+    /** This filter's root context id in {@link #vm}. */
+    int contextId;
+
     private final Map<String, Long> metricValues = new HashMap<>();
     private final Metrics.Counter failures;
     private final Metrics.Counter reloads;
     WasmVm vm;
+    private WasmVm failureHandled;
     HttpCallResponse currentCallResponse;
-    private int nextId = ROOT_CONTEXT_ID + 1;
     private long backoffMillis = 1000;
     private boolean reloadPending;
 
@@ -66,28 +67,69 @@ final class WasmRoot implements HttpFilterRoot {
         }
     }
 
-    /** Builds and starts a VM; leaves {@code vm} null when the module rejects its config. */
+    /**
+     * Joins the live VM of this filter's {@code vm_id} on this worker, or builds and starts a new
+     * one, and creates this filter's root context in it ({@code proxy_on_context_create}, {@code
+     * proxy_on_vm_start}, {@code proxy_on_configure}, as Envoy does for each root context). Leaves
+     * {@code vm} null when the module rejects its config.
+     */
     private void startVm() {
-        WasmVm v =
-                new WasmVm(
-                        CompiledModule.of(config.moduleBytes()),
-                        new Abi(this),
-                        config.memoryMb(),
-                        config.callbackTimeout().toNanos(),
-                        Watchdog.INSTANCE);
-        vm = v;
-        v.start();
-        v.call(contextId, "proxy_on_context_create", contextId, 0);
-        int vmConfig = config.vmConfiguration().getBytes(StandardCharsets.UTF_8).length;
-        if (v.has("proxy_on_vm_start")
-                && v.call(contextId, "proxy_on_vm_start", contextId, vmConfig) == 0) {
-            vm = null;
-            return;
+        CompiledModule module = CompiledModule.of(config.moduleBytes());
+        VmRegistry.Key key = VmRegistry.keyOf(config, module);
+        WasmVm v = key == null ? null : VmRegistry.live(key);
+        boolean fresh = v == null;
+        if (fresh) {
+            v =
+                    new WasmVm(
+                            module,
+                            new Abi(this),
+                            config.memoryMb(),
+                            config.callbackTimeout().toNanos(),
+                            Watchdog.INSTANCE);
+            v.key = key;
         }
-        int pluginConfig = config.configuration().getBytes(StandardCharsets.UTF_8).length;
-        if (v.has("proxy_on_configure")
-                && v.call(contextId, "proxy_on_configure", contextId, pluginConfig) == 0) {
-            vm = null;
+        contextId = v.newContextId();
+        v.roots.put(contextId, this);
+        vm = v;
+        boolean ok = false;
+        try {
+            if (fresh) {
+                v.start();
+            }
+            v.call(this, contextId, "proxy_on_context_create", contextId, 0);
+            int vmConfig = config.vmConfiguration().getBytes(StandardCharsets.UTF_8).length;
+            int pluginConfig = config.configuration().getBytes(StandardCharsets.UTF_8).length;
+            ok =
+                    (!v.has("proxy_on_vm_start")
+                                    || v.call(
+                                                    this,
+                                                    contextId,
+                                                    "proxy_on_vm_start",
+                                                    contextId,
+                                                    vmConfig)
+                                            != 0)
+                            && (!v.has("proxy_on_configure")
+                                    || v.call(
+                                                    this,
+                                                    contextId,
+                                                    "proxy_on_configure",
+                                                    contextId,
+                                                    pluginConfig)
+                                            != 0);
+        } finally {
+            if (ok) {
+                VmRegistry.share(v);
+            } else {
+                leave(v);
+                vm = null;
+            }
+        }
+    }
+
+    /** Takes this filter's root context out of {@code v}; the VM goes when no root is left. */
+    private void leave(WasmVm v) {
+        if (v.roots.remove(contextId, this) && v.roots.isEmpty()) {
+            VmRegistry.forget(v);
         }
     }
 
@@ -98,7 +140,7 @@ final class WasmRoot implements HttpFilterRoot {
             return;
         }
         try {
-            v.call(contextId, "proxy_on_tick", contextId);
+            v.call(this, contextId, "proxy_on_tick", contextId);
         } catch (WasmVm.VmFailure e) {
             failed(v, e);
         }
@@ -109,11 +151,14 @@ final class WasmRoot implements HttpFilterRoot {
         WasmVm v = vm;
         if (v != null && !v.failed) {
             try {
-                v.call(contextId, "proxy_on_done", contextId);
-                v.call(contextId, "proxy_on_delete", contextId);
+                v.call(this, contextId, "proxy_on_done", contextId);
+                v.call(this, contextId, "proxy_on_delete", contextId);
             } catch (WasmVm.VmFailure e) {
-                // the VM is going away anyway
+                failed(v, e); // counted; the VM is poisoned for the filters sharing it
             }
+        }
+        if (v != null) {
+            leave(v);
         }
         vm = null;
     }
@@ -125,18 +170,19 @@ final class WasmRoot implements HttpFilterRoot {
         }
         WasmVm v = vm;
         if (v == null || v.failed) {
+            if (v != null) {
+                // it failed in a callback of another filter sharing it: this filter's policy
+                failed(v, new WasmVm.VmFailure(v.failureReason, "the shared VM failed", null));
+            }
             return policyFilter(s);
         }
-        int id = nextId++;
-        if (nextId == Integer.MAX_VALUE) {
-            nextId = ROOT_CONTEXT_ID + 1;
-        }
+        int id = v.newContextId();
         WasmStream ws = new WasmStream(this, v, s, id);
-        streams.put(id, ws);
+        v.streams.put(id, ws);
         try {
-            v.call(contextId, "proxy_on_context_create", id, contextId);
+            v.call(this, id, "proxy_on_context_create", id, contextId);
         } catch (WasmVm.VmFailure e) {
-            streams.remove(id);
+            v.streams.remove(id);
             failed(v, e);
             return policyFilter(s);
         }
@@ -172,9 +218,11 @@ final class WasmRoot implements HttpFilterRoot {
 
     /** A VM failed: count, log, and with {@code reload} schedule a new one. */
     void failed(WasmVm v, WasmVm.VmFailure e) {
-        if (v != vm) {
-            return; // an old VM, already replaced
+        VmRegistry.forget(v); // poisoned: filters starting from now on build a new VM
+        if (v != vm || v == failureHandled) {
+            return; // an old VM, already replaced, or this failure was seen already
         }
+        failureHandled = v;
         failures.inc(e.reason);
         ctx.logger()
                 .log(
@@ -198,6 +246,9 @@ final class WasmRoot implements HttpFilterRoot {
     private void reload() {
         reloadPending = false;
         WasmVm old = vm;
+        if (old != null) {
+            leave(old);
+        }
         try {
             startVm();
             if (vm != null) {
@@ -220,13 +271,14 @@ final class WasmRoot implements HttpFilterRoot {
         if (v == null || v.failed) {
             return;
         }
-        WasmStream s = streams.get(caller);
+        WasmStream s = v.streams.get(caller);
         if (caller != contextId && (s == null || s.vm != v)) {
             return;
         }
         currentCallResponse = resp;
         try {
             v.call(
+                    this,
                     contextId,
                     "proxy_on_http_call_response",
                     contextId,
@@ -250,7 +302,7 @@ final class WasmRoot implements HttpFilterRoot {
             return;
         }
         try {
-            v.call(contextId, "proxy_on_queue_ready", contextId, token);
+            v.call(this, contextId, "proxy_on_queue_ready", contextId, token);
         } catch (WasmVm.VmFailure e) {
             failed(v, e);
         }

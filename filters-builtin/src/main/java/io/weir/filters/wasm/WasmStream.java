@@ -46,7 +46,7 @@ final class WasmStream implements HttpFilter {
             return afterFailure();
         }
         try {
-            long action = vm.call(id, export, args);
+            long action = vm.call(root, id, export, args);
             return action == 0 ? FilterStatus.CONTINUE : FilterStatus.STOP;
         } catch (WasmVm.VmFailure e) {
             root.failed(vm, e);
@@ -123,7 +123,7 @@ final class WasmStream implements HttpFilter {
     public void onLog() {
         if (!bypass && !vm.failed && root.vm == vm) {
             try {
-                vm.call(id, "proxy_on_log", id);
+                vm.call(root, id, "proxy_on_log", id);
             } catch (WasmVm.VmFailure e) {
                 root.failed(vm, e);
             }
@@ -134,13 +134,13 @@ final class WasmStream implements HttpFilter {
     public void onDestroy() {
         if (!vm.failed && root.vm == vm) {
             try {
-                vm.call(id, "proxy_on_done", id);
-                vm.call(id, "proxy_on_delete", id);
+                vm.call(root, id, "proxy_on_done", id);
+                vm.call(root, id, "proxy_on_delete", id);
             } catch (WasmVm.VmFailure e) {
                 root.failed(vm, e);
             }
         }
-        root.streams.remove(id);
+        vm.streams.remove(id);
     }
 
     private static int count(Headers h) {

@@ -18,10 +18,12 @@ import java.util.Map;
 
 /**
  * One instance of a module on one worker: the Chicory {@link Instance}, its memory, the host
- * functions bound to it ({@link Abi}), and the guest's exports. Every call into the guest goes
- * through {@link #call}, which sets the effective context, arms the watchdog and turns a trap,
- * {@code proc_exit} or timeout into {@link VmFailure}; after one failure the VM is poisoned and
- * never called again. Worker thread only.
+ * functions bound to it ({@link Abi}), the guest's exports, and the contexts living in it: one root
+ * context per filter using the VM ({@link WasmRoot}; several when filters share a {@code vm_id})
+ * and the stream contexts they made, numbered from one sequence. Every call into the guest goes
+ * through {@link #call}, which sets the effective context and its root, arms the watchdog and turns
+ * a trap, {@code proc_exit} or timeout into {@link VmFailure}; after one failure the VM is poisoned
+ * and never called again. Worker thread only.
  */
 final class WasmVm {
     /** The guest failed; the VM must be discarded. */
@@ -52,6 +54,17 @@ final class WasmVm {
     private final Watchdog watchdog;
     private final long timeoutNanos;
     private ExportFunction malloc;
+
+    /** Root contexts by id: one per filter using this VM. */
+    final Map<Integer, WasmRoot> roots = new HashMap<>();
+
+    /** Stream contexts by id, of every root. */
+    final Map<Integer, WasmStream> streams = new HashMap<>();
+
+    /** The key under which {@link VmRegistry} shares this VM, or null when it is not shared. */
+    VmRegistry.Key key;
+
+    private int nextContextId = 1;
     int effectiveContext;
     boolean failed;
     String failureReason;
@@ -122,13 +135,32 @@ final class WasmVm {
         return null;
     }
 
+    /** A context id not used in this VM (proxy-wasm ids are u32; 0 means none). */
+    int newContextId() {
+        int id = nextContextId++;
+        if (nextContextId == Integer.MAX_VALUE) {
+            nextContextId = 1;
+        }
+        return id;
+    }
+
+    /** The root that owns context {@code id} (a root or one of its streams), or null. */
+    WasmRoot owner(int id) {
+        WasmRoot r = roots.get(id);
+        if (r != null) {
+            return r;
+        }
+        WasmStream s = streams.get(id);
+        return s == null ? null : s.root;
+    }
+
     /** Runs {@code _initialize} (reactor) or {@code _start} (command), then {@code main} if any. */
     void start() {
         if (exports.containsKey("_initialize")) {
-            call(0, "_initialize");
+            call(abi.root, 0, "_initialize");
         } else if (exports.containsKey("_start")) {
             try {
-                call(0, "_start");
+                call(abi.root, 0, "_start");
             } catch (VmFailure f) {
                 if (!(f.getCause() instanceof ProcExit)) {
                     throw f;
@@ -137,7 +169,7 @@ final class WasmVm {
             }
         }
         if (exports.containsKey("main") && arity.get("main") == 2) {
-            call(0, "main", 0, 0);
+            call(abi.root, 0, "main", 0, 0);
         }
     }
 
@@ -151,11 +183,11 @@ final class WasmVm {
     }
 
     /**
-     * Calls an export with {@code context} as the effective context; extra arguments beyond the
-     * export's arity are dropped (0.1.0 callbacks have no {@code end_of_stream}). Returns the first
-     * result, or 0.
+     * Calls an export with {@code context}, a context of {@code owner}, as the effective context;
+     * extra arguments beyond the export's arity are dropped (0.1.0 callbacks have no {@code
+     * end_of_stream}). Returns the first result, or 0.
      */
-    long call(int context, String name, long... args) {
+    long call(WasmRoot owner, int context, String name, long... args) {
         if (failed) {
             throw new VmFailure(failureReason, "the VM failed before", null);
         }
@@ -166,7 +198,9 @@ final class WasmVm {
         int n = arity(name);
         long[] a = args.length == n ? args : java.util.Arrays.copyOf(args, n);
         int prev = effectiveContext;
+        WasmRoot prevOwner = abi.root;
         effectiveContext = context;
+        abi.root = owner;
         Watchdog.Slot t = watchdog.arm(timeoutNanos);
         try {
             long[] r = f.apply(a);
@@ -184,6 +218,7 @@ final class WasmVm {
         } finally {
             t.disarm(); // also clears an interrupt that came as the call ended
             effectiveContext = prev;
+            abi.root = prevOwner;
         }
     }
 

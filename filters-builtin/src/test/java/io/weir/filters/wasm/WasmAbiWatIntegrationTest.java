@@ -209,10 +209,10 @@ class WasmAbiWatIntegrationTest {
                 Weir w = Weir.start(yaml(up.address(), up.address(), m), 2, REGISTRY)) {
             SharedData data = w.server.filterServices().sharedData("weir.wasm");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            SharedData.Entry e = data.get("ticks");
+            SharedData.Entry e = data.get(Abi.scopedName("", "ticks"));
             while ((e == null || e.version() < 100) && System.nanoTime() < deadline) {
                 java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
-                e = data.get("ticks");
+                e = data.get(Abi.scopedName("", "ticks"));
             }
             assertThat(e).isNotNull();
             assertThat(e.version()).isGreaterThanOrEqualTo(100);

@@ -202,6 +202,49 @@ class WasmCorpusIntegrationTest {
         }
     }
 
+    /**
+     * Go vm_plugin_configuration logs what it reads with GetVMConfiguration in OnVMStart and with
+     * GetPluginConfiguration in OnPluginStart: {@code vm_configuration} and {@code configuration}.
+     */
+    @Test
+    void goVmPluginConfigurationReadsBothConfigurations() throws Exception {
+        Path m = corpus("go-examples/vm_plugin_configuration/main.wasm");
+        String yaml =
+                yaml("127.0.0.1:1", "127.0.0.1:1", m, "plugin-conf-42")
+                        .replace(
+                                "root_only: false",
+                                "root_only: false\n            vm_configuration: vm-conf-7");
+        // the filters' System.Logger ends in java.util.logging here (no SLF4J bridge in tests)
+        StringBuilder log = new StringBuilder();
+        java.util.logging.Handler capture =
+                new java.util.logging.Handler() {
+                    @Override
+                    public void publish(java.util.logging.LogRecord r) {
+                        synchronized (log) {
+                            log.append(r.getMessage()).append('\n');
+                        }
+                    }
+
+                    @Override
+                    public void flush() {}
+
+                    @Override
+                    public void close() {}
+                };
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.addHandler(capture);
+        try (Weir w = Weir.start(yaml, 1, REGISTRY)) {
+            assertThat(failures(w)).isZero();
+        } finally {
+            root.removeHandler(capture);
+        }
+        String out;
+        synchronized (log) {
+            out = log.toString();
+        }
+        assertThat(out).contains("vm config: vm-conf-7", "plugin config: plugin-conf-42");
+    }
+
     /** Modules whose effect is logs or stats: they must start and serve without a VM failure. */
     @Test
     void otherSdkModulesStartAndServe() throws Exception {

@@ -28,30 +28,43 @@ class WasmModulesTest {
 
     /** Every C resource and the callbacks it must export besides the common exports. */
     private static final Map<String, Set<String>> CALLBACKS =
-            Map.of(
-                    "add_header.c",
+            Map.ofEntries(
+                    Map.entry(
+                            "add_header.c",
                             Set.of(
                                     "proxy_on_configure",
                                     "proxy_on_request_headers",
-                                    "proxy_on_response_headers"),
-                    "pause_callout.c",
+                                    "proxy_on_response_headers")),
+                    Map.entry(
+                            "pause_callout.c",
                             Set.of(
                                     "proxy_on_configure",
                                     "proxy_on_request_headers",
                                     "proxy_on_http_call_response",
-                                    "proxy_on_delete"),
-                    "tick.c",
+                                    "proxy_on_delete")),
+                    Map.entry(
+                            "tick.c",
                             Set.of(
                                     "proxy_on_configure",
                                     "proxy_on_tick",
-                                    "proxy_on_request_headers"),
-                    "shared_cas.c", Set.of("proxy_on_request_headers"),
-                    "trap.c", Set.of("proxy_on_request_headers"),
-                    "loop.c", Set.of("proxy_on_request_headers"),
-                    "grow.c", Set.of("proxy_on_request_headers"),
-                    "body.c", Set.of("proxy_on_request_body"),
-                    "metrics.c", Set.of("proxy_on_configure", "proxy_on_request_headers"),
-                    "properties.c", Set.of("proxy_on_request_headers"));
+                                    "proxy_on_request_headers")),
+                    Map.entry("shared_cas.c", Set.of("proxy_on_request_headers")),
+                    Map.entry("trap.c", Set.of("proxy_on_request_headers")),
+                    Map.entry("loop.c", Set.of("proxy_on_request_headers")),
+                    Map.entry("grow.c", Set.of("proxy_on_request_headers")),
+                    Map.entry("body.c", Set.of("proxy_on_request_body")),
+                    Map.entry(
+                            "metrics.c", Set.of("proxy_on_configure", "proxy_on_request_headers")),
+                    Map.entry("properties.c", Set.of("proxy_on_request_headers")),
+                    Map.entry(
+                            "vm_share.c",
+                            Set.of(
+                                    "proxy_on_context_create",
+                                    "proxy_on_vm_start",
+                                    "proxy_on_configure",
+                                    "proxy_on_request_headers",
+                                    "proxy_on_queue_ready",
+                                    "proxy_on_delete")));
 
     private static final Set<String> COMMON_EXPORTS =
             Set.of("memory", "_initialize", "proxy_abi_version_0_2_1", "proxy_on_memory_allocate");
