@@ -78,8 +78,28 @@ final class Abi {
             return h;
         }
         boolean returns = !type.returns().isEmpty();
-        int answer = module.startsWith("wasi") ? ENOSYS : UNIMPLEMENTED;
-        return (inst, args) -> returns ? r(answer) : null;
+        boolean wasi = module.startsWith("wasi");
+        int answer = wasi ? ENOSYS : UNIMPLEMENTED;
+        boolean[] told = new boolean[1];
+        return (inst, args) -> {
+            if (!told[0]) { // once per import and VM: what a module's author needs to see
+                told[0] = true;
+                WasmRoot r = root;
+                r.ctx.logger()
+                        .log(
+                                wasi ? Level.DEBUG : Level.WARNING,
+                                "wasm "
+                                        + r.ctx.filterName()
+                                        + ": the module called "
+                                        + module
+                                        + "."
+                                        + name
+                                        + ", which Weir does not implement; answered "
+                                        + (wasi ? "ENOSYS" : "UNIMPLEMENTED")
+                                        + " (logged once per VM)");
+            }
+            return returns ? r(answer) : null;
+        };
     }
 
     // ---- env: proxy-wasm ---------------------------------------------------------------------

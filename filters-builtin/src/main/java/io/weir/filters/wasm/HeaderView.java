@@ -23,7 +23,19 @@ abstract class HeaderView {
         return new HeaderView() {
             @Override
             List<Map.Entry<String, String>> pairs() {
-                return h.entries();
+                List<Map.Entry<String, String>> all = h.entries();
+                if (h.get(":authority") == null) {
+                    return all;
+                }
+                // as in Envoy, an HTTP/1 host header is the :authority pseudo-header, not a pair
+                // of its own (a module that writes the pairs back must not double it)
+                List<Map.Entry<String, String>> out = new ArrayList<>(all.size());
+                for (Map.Entry<String, String> e : all) {
+                    if (!e.getKey().equals("host")) {
+                        out.add(e);
+                    }
+                }
+                return out;
             }
 
             @Override
@@ -63,7 +75,14 @@ abstract class HeaderView {
                         h.remove(e.getKey());
                     }
                 }
+                boolean authority = false;
                 for (Map.Entry<String, String> e : pairs) {
+                    authority |= e.getKey().equals(":authority");
+                }
+                for (Map.Entry<String, String> e : pairs) {
+                    if (authority && e.getKey().equals("host")) {
+                        continue; // :authority is the host header
+                    }
                     if (e.getKey().startsWith(":")) {
                         h.set(e.getKey(), e.getValue());
                     } else {

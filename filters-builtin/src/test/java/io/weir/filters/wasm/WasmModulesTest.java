@@ -57,6 +57,13 @@ class WasmModulesTest {
                             "metrics.c", Set.of("proxy_on_configure", "proxy_on_request_headers")),
                     Map.entry("properties.c", Set.of("proxy_on_request_headers")),
                     Map.entry(
+                            "abi_groups.c",
+                            Set.of(
+                                    "proxy_on_request_headers",
+                                    "proxy_on_request_trailers",
+                                    "proxy_on_response_headers",
+                                    "proxy_on_log")),
+                    Map.entry(
                             "vm_share.c",
                             Set.of(
                                     "proxy_on_context_create",
