@@ -1,22 +1,40 @@
 #!/usr/bin/env bash
-# The cost of one filter: Weir with the example plugin filter `example.add_header` against Weir with
-# no filter, measured alternately (no filter, add_header, no filter, add_header, ...) with the shared
-# peer benchmark (../shared/bench/run.sh), nginx in every run as a same-run reference.
+# The cost of filters: Weir with one filter on the listener against Weir with no filter, for one or
+# several filter variants measured alternately in one session (no filter, variant 1, variant 2, ...,
+# no filter, variant 1, ...) with the shared peer benchmark (../shared/bench/run.sh), nginx in every
+# run as a same-run reference.
 #
-#   bench/filter-cost.sh                    # 2 runs per variant, 2 rounds per run (about 7 minutes)
+#   bench/filter-cost.sh                    # no filter vs example.add_header: 2 runs per variant, 2 rounds per run (about 7 minutes)
 #   RUNS=3 REPS=3 bench/filter-cost.sh      # more runs for a tighter figure
+#   VARIANTS="no_filter java wasm-c wasm-cpp wasm-rust wasm-assemblyscript" bench/filter-cost.sh
+#                                           # six variants alternating: 2 runs each (about 20 minutes)
+#   FILTER=wasm WASM_MODULE=path/to/module.wasm bench/filter-cost.sh   # no filter vs that module (variant `wasm`)
 #
-# Knobs (env): RUNS (runs per variant, 2), REPS (rounds per run, 2), PEERS ("nginx ours"; must hold
-# ours), SKIP_BUILD=1 (use the built distribution as it is), IDLE_MAX (seconds to wait for the
-# machine to go idle before each run, 1200), IDLE_PCT (busy % of one core that counts as idle, 20),
-# plus everything ../shared/bench/run.sh reads (D_TPUT, D_LAT, D_BW, WARMUP, BACKEND_PORT, ...).
+# Time: about 1.5 minutes per run at REPS=2 (2.2 at REPS=3), RUNS x (number of variants) runs, plus
+# the build and the check (a minute) and any wait for an idle machine.
 #
-# Both variants load the same plugin dir (the example jar in a subdirectory), so the filter entry on
-# the listener is the only difference. Before measuring, a filtered Weir in front of a check nginx
-# must show the header on the response and the backend must have seen it on the request; the check
-# also counts the upstream connections each variant opens for 20 sequential keep-alive requests.
-# The summary goes to stdout and to bench/results/filter-cost-<stamp>.md; the shared reports of every
-# run (.md, .raw.tsv, meta.txt) to bench/results/filter-cost-<stamp>/.
+# Knobs (env): VARIANTS (space-separated, no_filter first, then any of: java = the example jar's
+# example.add_header with { header: x-added, value: bench }; wasm-<name> = weir.wasm running
+# plugins-examples/wasm-add-header-<name>/target/filter.wasm with configuration
+# '{"header": "x-added", "value": "bench"}'; wasm = weir.wasm running WASM_MODULE with that configuration.
+# Unset: "no_filter java", or "no_filter wasm" when FILTER=wasm), FILTER (java or wasm, used only when
+# VARIANTS is unset), WASM_MODULE (the module of the `wasm` variant), RUNS (runs per variant, 2),
+# REPS (rounds per run, 2), PEERS ("nginx ours"; must hold ours), SKIP_BUILD=1 (use the built
+# distribution and modules as they are), IDLE_MAX (seconds to wait for the machine to go idle before
+# each run, 1200), IDLE_PCT (busy % of one core that counts as idle, 20), plus everything
+# ../shared/bench/run.sh reads (D_TPUT, D_LAT, D_BW, WARMUP, BACKEND_PORT, ...).
+#
+# All variants load the same plugin dir (the example jar in a subdirectory), so the filter entry on
+# the listener is the only difference from the no-filter config (checked for each variant). Before
+# measuring, a Weir of each variant in front of a check nginx must behave: a filtered one shows
+# x-added: bench on the response and the backend saw the header on the request (the client's
+# value first when a Wasm module adds rather than replaces); no filter passes the client's value and
+# adds nothing. The check also counts the upstream connections each variant opens for 20 sequential
+# keep-alive requests. Targets printed: a Wasm variant costs <= 1.05 x the no-filter CPU per request,
+# the Java variant <= 1.03 x (on the medians over all rounds). The summary goes to stdout and to
+# bench/results/filter-cost-<stamp>.md (filter-cost-wasm-<stamp>.md with FILTER=wasm and VARIANTS
+# unset); the shared reports of every run (.md, .raw.tsv, meta.txt) and the check responses to the
+# directory of the same name.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED="${SHARED_BENCH:-$ROOT/../shared/bench}"
@@ -31,10 +49,31 @@ IDLE_MAX="${IDLE_MAX:-1200}"
 IDLE_PCT="${IDLE_PCT:-20}"
 [[ " $PEERS " == *" ours "* ]] || { echo "filter-cost: PEERS must include ours" >&2; exit 1; }
 
+# the variants: VARIANTS, or (unset) today's pair from FILTER/WASM_MODULE
+FILTER="${FILTER:-java}"
+if [[ -n "${VARIANTS:-}" ]]; then
+  read -ra VLIST <<<"$VARIANTS"; PREFIX=filter-cost
+else
+  case "$FILTER" in
+    java) VLIST=(no_filter java); PREFIX=filter-cost ;;
+    wasm) VLIST=(no_filter wasm); PREFIX=filter-cost-wasm ;;
+    *) echo "filter-cost: FILTER must be java or wasm, not '$FILTER'" >&2; exit 1 ;;
+  esac
+fi
+[[ ${#VLIST[@]} -ge 2 && ${VLIST[0]} == no_filter ]] \
+  || { echo "filter-cost: VARIANTS must start with no_filter and hold at least one filtered variant (got '${VLIST[*]}')" >&2; exit 1; }
+declare -A SEEN=()
+for v in "${VLIST[@]}"; do
+  [[ -z "${SEEN[$v]:-}" ]] || { echo "filter-cost: variant $v listed twice" >&2; exit 1; }
+  SEEN[$v]=1
+  [[ $v == no_filter || $v == java || $v == wasm || $v =~ ^wasm-[A-Za-z0-9_]+$ ]] \
+    || { echo "filter-cost: unknown variant '$v' (no_filter, java, wasm-<name>, wasm)" >&2; exit 1; }
+done
+
 STAMP="$(date +%F_%H%M%S)"
 WORK="$PEER_BENCH_DIR/filter-cost"
-OUTDIR="$ROOT/bench/results/filter-cost-$STAMP"
-SUMMARY="$ROOT/bench/results/filter-cost-$STAMP.md"
+OUTDIR="$ROOT/bench/results/$PREFIX-$STAMP"
+SUMMARY="$ROOT/bench/results/$PREFIX-$STAMP.md"
 WEIR="$ROOT/distro/target/weir/bin/weir"
 JAR="$ROOT/plugins-examples/java-add-header/target/java-add-header.jar"
 log() { printf '[%s] filter-cost: %s\n' "$(date +%T)" "$*" >&2; }
@@ -49,32 +88,42 @@ fi
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD)"
 DIRTY="$(git -C "$ROOT" status --porcelain --untracked-files=no | awk '{print $2}' | tr '\n' ' ')"
 
-# ---- 2. plugin dir and the two configs ---------------------------------------------------------
-# FILTER=java (default): the example jar's example.add_header; FILTER=wasm: weir.wasm running
-# WASM_MODULE (a module that adds the header named by its configuration, such as
-# plugins-examples/wasm/target/add_header.wasm), with configuration {"header":"x-added","value":"bench"}.
-FILTER="${FILTER:-java}"
-if [[ $FILTER == wasm ]]; then
-  [[ -f "${WASM_MODULE:-}" ]] || { log "FILTER=wasm needs WASM_MODULE=path/to/module.wasm"; exit 1; }
-  FILTER_LABEL="weir.wasm ($(basename "$WASM_MODULE"))"
-  FILTER_BLOCK="      filters:
-        - name: weir.wasm
-          config: { module: $WASM_MODULE, configuration: '{\"header\": \"x-added\", \"value\": \"bench\"}' }"
-  SUMMARY="$ROOT/bench/results/filter-cost-wasm-$STAMP.md"
-  OUTDIR="$ROOT/bench/results/filter-cost-wasm-$STAMP"
-else
-  FILTER_LABEL="example.add_header"
-  FILTER_BLOCK='      filters:
-        - name: example.add_header
-          config: { header: x-added, value: bench }'
-fi
+# ---- 2. plugin dir and one config per variant --------------------------------------------------
+wasm_module() { # variant -> module path
+  if [[ $1 == wasm ]]; then echo "${WASM_MODULE:-}"; else echo "$ROOT/plugins-examples/wasm-add-header-${1#wasm-}/target/filter.wasm"; fi
+}
+filter_label() { # variant -> what its filter is (for the configs and the summary)
+  case "$1" in
+    no_filter) echo "no filter" ;;
+    java) echo "example.add_header (plugins-examples/java-add-header)" ;;
+    *) echo "weir.wasm ($(realpath --relative-to="$ROOT" "$(wasm_module "$1")"), $(stat -c %s "$(wasm_module "$1")") bytes)" ;;
+  esac
+}
+filter_block() { # variant -> the filters entry of the listener (empty for no_filter)
+  case "$1" in
+    no_filter) ;;
+    java) printf '%s\n' '      filters:' '        - name: example.add_header' '          config: { header: x-added, value: bench }' ;;
+    *) printf '%s\n' '      filters:' '        - name: weir.wasm' \
+         "          config: { module: $(wasm_module "$1"), configuration: '{\"header\": \"x-added\", \"value\": \"bench\"}' }" ;;
+  esac
+}
+for v in "${VLIST[@]:1}"; do
+  [[ $v == java ]] && continue
+  m="$(wasm_module "$v")"
+  if [[ $v == wasm ]]; then
+    [[ -f "$m" ]] || { log "variant wasm (FILTER=wasm) needs WASM_MODULE=path/to/module.wasm"; exit 1; }
+    WASM_MODULE="$(realpath "$m")"
+  else
+    [[ -f "$m" ]] || { log "variant $v: $m missing (build plugins-examples/wasm-add-header-${v#wasm-} first)"; exit 1; }
+  fi
+done
 rm -rf "$WORK"; mkdir -p "$WORK/plugins/add-header" "$WORK/check" "$OUTDIR"
 cp "$JAR" "$WORK/plugins/add-header/"
-gen_config() { # out listen_port backend_port with_filter(0|1) [admin_address]
-  local filters=""
-  [[ $4 == 1 ]] && filters="$FILTER_BLOCK"
+gen_config() { # out listen_port backend_port variant [admin_address]
+  local filters
+  filters="$(filter_block "$4")"
   cat >"$1" <<YAML
-# generated by bench/filter-cost.sh ($([[ $4 == 1 ]] && echo "$FILTER_LABEL" || echo "no filter"))
+# generated by bench/filter-cost.sh ($(filter_label "$4"))
 plugin_dirs: [$WORK/plugins]
 admin:
   address: ${5:-127.0.0.1:0}
@@ -96,11 +145,16 @@ clusters:
       - address: 127.0.0.1:$3
 YAML
 }
-VARIANTS=(no_filter add_header)
-gen_config "$WORK/no_filter.yaml" $((BACKEND_PORT + 5)) "$BACKEND_PORT" 0
-gen_config "$WORK/add_header.yaml" $((BACKEND_PORT + 5)) "$BACKEND_PORT" 1
-[[ "$(diff "$WORK/no_filter.yaml" "$WORK/add_header.yaml" | grep -c '^[<>]')" -le 5 ]] \
-  || { log "the two configs differ by more than the filter entry"; exit 1; }
+LEGEND="$WORK/legend.tsv"; : >"$LEGEND"
+for v in "${VLIST[@]}"; do
+  gen_config "$WORK/$v.yaml" $((BACKEND_PORT + 5)) "$BACKEND_PORT" "$v"
+  printf '%s\t%s\n' "$v" "$(filter_label "$v")" >>"$LEGEND"
+done
+for v in "${VLIST[@]:1}"; do # the comment line (2 lines of diff) and the 3 lines of the filter entry, nothing else
+  [[ "$(diff "$WORK/no_filter.yaml" "$WORK/$v.yaml" | grep -c '^[<>]')" -le 5 ]] \
+    || { log "the configs of no_filter and $v differ by more than the filter entry"; diff "$WORK/no_filter.yaml" "$WORK/$v.yaml" >&2; exit 1; }
+done
+cp "$WORK"/*.yaml "$OUTDIR/"
 
 # ---- 3. functional check: header on the request (seen by the backend) and on the response ------
 CB=$((BACKEND_PORT + 10)); CW=$((BACKEND_PORT + 11)); CA=$((BACKEND_PORT + 12))
@@ -125,13 +179,13 @@ http {
 }
 NGINX
 setsid nginx -p "$WORK/check" -c "$WORK/check/nginx.conf" -g 'daemon off;' >"$WORK/check/nginx.out" 2>&1 </dev/null &
-CHECK_PIDS+=($!)
+CHECK_PIDS+=("$!")
 check_variant() { # variant: response head to check/$v.head; upstream connections opened for 20 requests
   local v="$1" i
-  gen_config "$WORK/check/$v.yaml" "$CW" "$CB" "$([[ $v == add_header ]] && echo 1 || echo 0)" "127.0.0.1:$CA"
+  gen_config "$WORK/check/$v.yaml" "$CW" "$CB" "$v" "127.0.0.1:$CA"
   setsid "$WEIR" run -c "$WORK/check/$v.yaml" --concurrency 1 >"$WORK/check/$v.out" 2>&1 </dev/null &
   local pid=$!
-  CHECK_PIDS+=($pid)
+  CHECK_PIDS+=("$pid")
   for i in $(seq 600); do
     kill -0 "$pid" 2>/dev/null || { log "check Weir ($v) died:"; tail -20 "$WORK/check/$v.out" >&2; exit 1; }
     [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CW/small" || true)" == 200 ]] && break
@@ -141,6 +195,7 @@ check_variant() { # variant: response head to check/$v.head; upstream connection
   # 20 sequential requests on one client connection: how many upstream connections does Weir open?
   local c0 c1
   c0="$(curl -s "http://127.0.0.1:$CA/stats" | awk -F': ' '/^weir_cluster_upstream_cx_total/{print $2}')"
+  # shellcheck disable=SC2046 # one URL per word
   curl -s $(for i in $(seq 20); do echo "http://127.0.0.1:$CW/small"; done) >/dev/null
   c1="$(curl -s "http://127.0.0.1:$CA/stats" | awk -F': ' '/^weir_cluster_upstream_cx_total/{print $2}')"
   echo "$v $(( ${c1:-0} - ${c0:-0} ))" >>"$WORK/check/upstream-cx.txt"
@@ -149,21 +204,23 @@ check_variant() { # variant: response head to check/$v.head; upstream connection
 }
 for i in $(seq 50); do [[ -n "$(ss -ltnH "sport = :$CB")" ]] && break; sleep 0.1; done
 : >"$WORK/check/upstream-cx.txt"
-check_variant add_header
-check_variant no_filter
+# java (example.add_header): the client's value is replaced on the request (the backend saw "bench")
+# and the response carries x-added: bench. A Wasm module adds rather than replaces: the client's value
+# stays first, so the backend shows that one (the module's value follows it), or "bench" for a module
+# that replaces. no filter: the client's value passes, no x-added on the response.
+for v in "${VLIST[@]}"; do
+  check_variant "$v"
+  h="$WORK/check/$v.head"
+  case "$v" in
+    no_filter) grep -qx 'x-backend-saw-x-added: from-client' "$h" && ! grep -q '^x-added:' "$h" ;;
+    java) grep -qx 'x-added: bench' "$h" && grep -qx 'x-backend-saw-x-added: bench' "$h" ;;
+    *) grep -qx 'x-added: bench' "$h" && grep -qx 'x-backend-saw-x-added: \(bench\|from-client\)' "$h" ;;
+  esac || { log "$v check failed:"; cat "$h" >&2; exit 1; }
+  log "check passed for $v ($(grep -i '^x-added:\|^x-backend-saw' "$h" | tr '\n' ' '))"
+  cp "$h" "$OUTDIR/check-$v.txt"
+done
 stop_checks
-# add_header: the client's value is replaced on the request (the backend saw "bench") and the
-# response carries x-added: bench. no filter: the client's value passes, no x-added on the response.
-# (a Wasm module that adds rather than replaces leaves the client's value first: the backend then
-# shows that one, and the module's value follows it)
-SAW=bench; [[ $FILTER == wasm ]] && SAW='\(bench\|from-client\)'
-grep -qx 'x-added: bench' "$WORK/check/add_header.head" && grep -qx "x-backend-saw-x-added: $SAW" "$WORK/check/add_header.head" \
-  || { log "add_header check failed:"; cat "$WORK/check/add_header.head" >&2; exit 1; }
-grep -qx 'x-backend-saw-x-added: from-client' "$WORK/check/no_filter.head" && ! grep -q '^x-added:' "$WORK/check/no_filter.head" \
-  || { log "no-filter check failed:"; cat "$WORK/check/no_filter.head" >&2; exit 1; }
-log "check passed; response through the filtered Weir:"; sed 's/^/    /' "$WORK/check/add_header.head" >&2
 log "upstream connections opened for 20 sequential keep-alive requests: $(tr '\n' ' ' <"$WORK/check/upstream-cx.txt")"
-cp "$WORK/check/add_header.head" "$OUTDIR/check-add_header.txt"; cp "$WORK/check/no_filter.head" "$OUTDIR/check-no_filter.txt"
 cp "$WORK/check/upstream-cx.txt" "$OUTDIR/check-upstream-cx.txt"
 
 # ---- 4. alternate runs, each after the machine is idle -------------------------------------------
@@ -188,15 +245,19 @@ wait_idle() {
     sleep 30; waited=$((waited + 30))
   done
 }
+newest_report() { # the shared reports are named by their stamp: the last in name order is the newest
+  find "$PEER_BENCH_DIR/results" -maxdepth 1 -name '*.md' 2>/dev/null | sort | tail -1 || true
+}
 LIST="$WORK/runs.tsv"; : >"$LIST"
+N=0; TOTAL=$((RUNS * ${#VLIST[@]}))
 for i in $(seq "$RUNS"); do
-  for v in "${VARIANTS[@]}"; do
+  for v in "${VLIST[@]}"; do
     wait_idle
-    log "run $i $v (PEERS=\"$PEERS\" REPS=$REPS)"
+    N=$((N + 1)); log "run $i $v ($N of $TOTAL; PEERS=\"$PEERS\" REPS=$REPS)"
     export OURS_CMD="exec $WEIR run -c $WORK/$v.yaml --concurrency 1"
-    before="$(ls "$PEER_BENCH_DIR/results"/*.md 2>/dev/null | sort | tail -1 || true)"
+    before="$(newest_report)"
     bash "$SHARED/run.sh" >"$WORK/run-$i-$v.log"
-    after="$(ls "$PEER_BENCH_DIR/results"/*.md 2>/dev/null | sort | tail -1)"
+    after="$(newest_report)"
     [[ -n "$after" && "$after" != "$before" ]] || { log "run $i $v: no new report"; exit 1; }
     s="$(basename "$after" .md)"
     cp "$after" "$OUTDIR/$i-$v-$s.md"; cp "${after%.md}.raw.tsv" "$OUTDIR/$i-$v-$s.raw.tsv"
@@ -206,10 +267,14 @@ for i in $(seq "$RUNS"); do
 done
 
 # ---- 5. summary --------------------------------------------------------------------------------
-FILTER_LABEL="$FILTER_LABEL" python3 - "$LIST" "$STAMP" "$COMMIT" "$DIRTY" "$PEERS" "$REPS" "$RUNS" "$WORK/check/upstream-cx.txt" >"$SUMMARY" <<'PY'
-import os, sys, statistics as st
-lst, stamp, commit, dirty, peers, reps, runs, upcx = sys.argv[1:9]
+python3 - "$LIST" "$STAMP" "$COMMIT" "$DIRTY" "$PEERS" "$REPS" "$RUNS" "$WORK/check/upstream-cx.txt" "$LEGEND" >"$SUMMARY" <<'PY'
+import sys, statistics as st
+lst, stamp, commit, dirty, peers, reps, runs, upcx, legend = sys.argv[1:10]
 upcx = dict(l.split() for l in open(upcx) if l.strip())
+LBL = dict(l.rstrip("\n").split("\t", 1) for l in open(legend) if l.strip())
+V = list(LBL)                      # in the order of VARIANTS, no_filter first
+F = V[1:]                          # the filtered variants
+def target(v): return 1.03 if v == "java" else 1.05
 
 def load(base):
     meta = dict(l.rstrip("\n").split("=", 1) for l in open(base + ".meta.txt") if "=" in l)
@@ -238,22 +303,29 @@ def sel(run, peer, case="tput"):
 def med(rs, k):
     return st.median(r[k] for r in rs) if rs else float("nan")
 
-V = ["no_filter", "add_header"]
-LBL = {"no_filter": "no filter", "add_header": os.environ.get("FILTER_LABEL", "example.add_header")}
+def run_of(i, v):
+    rr = [r for r in runs_ if r["i"] == i and r["v"] == v]
+    return rr[0] if rr else None
+
 has_nginx = "nginx" in peers.split()
 out = []
 w = out.append
-w(f"# Filter cost: {LBL['add_header']} vs no filter ({stamp})")
+w(f"# Filter cost: {', '.join(F)} vs no filter ({stamp})")
 w("")
 w(f"- Weir commit {commit}" + (f", working tree modified in: {dirty.strip()}" if dirty.strip() else ", clean working tree") + ".")
-w(f"- `bench/filter-cost.sh`: {runs} runs per variant, alternating (no filter first), each a run of ../shared/bench/run.sh "
+w(f"- `bench/filter-cost.sh`: {len(V)} variants ({' '.join(V)}), {runs} runs per variant in one session, alternating "
+  f"(round i = one run of each variant in this order), each a run of ../shared/bench/run.sh "
   f"with PEERS=\"{peers}\", REPS={reps}; Weir 1 worker pinned, JAVA_OPTS `{runs_[0]['meta'].get('java_opts', '')}`.")
+w("- Variants (the configs differ from no_filter only by the filter entry on the listener):")
+for v in V:
+    w(f"  - `{v}`: {LBL[v]}")
 w("- Figures: throughput case (128 B /small, 64 connections, wrk -t1, "
   f"{runs_[0]['meta'].get('d_tput')} s per round). `CPU us/req` = CPU time of the proxy's process per request; "
-  "per run the median over its rounds; per variant the median over all rounds of all its runs.")
-w("- Check before the runs (a separate Weir of each variant in front of a check nginx): 20 sequential requests on one "
-  f"keep-alive client connection opened {upcx.get('no_filter', '?')} upstream connection(s) with no filter and "
-  f"{upcx.get('add_header', '?')} with example.add_header.")
+  "per run the median over its rounds; per variant the median over all rounds of all its runs. A pair is the "
+  "variant's run and the no-filter run of the same round.")
+w("- Check before the runs (a separate Weir of each variant in front of a check nginx): all passed; 20 sequential "
+  "requests on one keep-alive client connection opened "
+  + ", ".join(f"{upcx.get(v, '?')} ({v})" for v in V) + " upstream connection(s).")
 w("")
 w("## Per run")
 w("")
@@ -262,7 +334,7 @@ w("|---|---|---|---|---|---|" + ("---|---|---|---|" if has_nginx else "") + "---
 for r in runs_:
     o = sel(r, "ours"); n = sel(r, "nginx")
     oth = max(x["other_cpu_pct"] for x in r["rows"] if x["case"] == "tput")
-    line = f"| {r['i']} | {LBL[r['v']]} | {r['stamp']} | {med(o,'cpu'):.1f} | {med(o,'rps'):,.0f} | {med(o,'p99_us')/1000:.2f} |"
+    line = f"| {r['i']} | {r['v']} | {r['stamp']} | {med(o,'cpu'):.1f} | {med(o,'rps'):,.0f} | {med(o,'p99_us')/1000:.2f} |"
     if has_nginx:
         line += f" {med(n,'cpu'):.1f} | {med(n,'rps'):,.0f} | {med(n,'p99_us')/1000:.2f} | {med(o,'cpu')/med(n,'cpu'):.3f} |"
     line += f" {oth:.0f} | {r['meta'].get('busy_before', '?')} |"
@@ -283,38 +355,61 @@ for v in V:
     a = dict(cpu=med(o, "cpu"), rps=med(o, "rps"), p99=med(o, "p99_us"), ncpu=med(n, "cpu"), nrps=med(n, "rps"),
              bw=med(b, "cpu"), per_run=per_run, spread=spread)
     agg[v] = a
-    line = f"| {LBL[v]} | {len(rr)} x {len(o)//max(len(rr),1)} | {a['cpu']:.1f} | {spread:.1f}% ({' / '.join(f'{x:.1f}' for x in per_run)}) | {a['rps']:,.0f} | {a['p99']/1000:.2f} |"
+    line = f"| {v} | {len(rr)} x {len(o)//max(len(rr),1)} | {a['cpu']:.1f} | {spread:.1f}% ({' / '.join(f'{x:.1f}' for x in per_run)}) | {a['rps']:,.0f} | {a['p99']/1000:.2f} |"
     if has_nginx:
         line += f" {a['ncpu']:.1f} | {a['nrps']:,.0f} | {a['cpu']/a['ncpu']:.3f} |"
     line += f" {a['bw']:.1f} |"
     w(line)
-A, B = agg["no_filter"], agg["add_header"]
+A = agg["no_filter"]
+res = {}
+for v in F:
+    B = agg[v]
+    w("")
+    w(f"## Ratio {v} / no filter")
+    w("")
+    ratio = B["cpu"] / A["cpu"]
+    w(f"- CPU us/req, medians over all rounds: {B['cpu']:.1f} / {A['cpu']:.1f} = **{ratio:.3f}** ({(ratio-1)*100:+.1f}%)")
+    pairs = []
+    for i in sorted({r["i"] for r in runs_}):
+        a, b = run_of(i, "no_filter"), run_of(i, v)
+        if a and b:
+            ca, cb = med(sel(a, "ours"), "cpu"), med(sel(b, "ours"), "cpu")
+            s = f"pair {i} ({a['stamp']} -> {b['stamp']}): {cb:.1f} / {ca:.1f} = {cb/ca:.3f}"
+            if has_nginx:
+                na, nb = med(sel(a, "nginx"), "cpu"), med(sel(b, "nginx"), "cpu")
+                s += f"; against nginx in each run: {cb/nb:.3f} / {ca/na:.3f} = {(cb/nb)/(ca/na):.3f}"
+            pairs.append(cb / ca)
+            w(f"- {s}")
+    if pairs:
+        w(f"- per-pair ratios range {min(pairs):.3f} .. {max(pairs):.3f}")
+    dbl = float("nan")
+    if has_nginx:
+        dbl = (B['cpu']/B['ncpu'])/(A['cpu']/A['ncpu'])
+        w(f"- Weir/nginx CPU us/req: no filter {A['cpu']/A['ncpu']:.3f}, {v} {B['cpu']/B['ncpu']:.3f}; ratio of the two {dbl:.3f}")
+    w(f"- req/s {v} / no filter: {B['rps']/A['rps']:.3f}; p99: {B['p99']/A['p99']:.3f}; "
+      f"16 KiB CPU us/req: {B['bw']/A['bw']:.3f}")
+    met = ratio <= target(v)
+    w(f"- target <= {target(v):.2f} CPU us/req: {'met' if met else 'not met'} on the medians "
+      f"({ratio:.3f}); noise: run medians of one variant spread {A['spread']:.1f}% (no filter) and {B['spread']:.1f}% ({v})")
+    res[v] = dict(ratio=ratio, pairs=pairs, dbl=dbl, met=met)
 w("")
-w("## Ratio add_header / no filter")
+w("## Summary")
 w("")
-ratio = B["cpu"] / A["cpu"]
-w(f"- CPU us/req, medians over all rounds: {B['cpu']:.1f} / {A['cpu']:.1f} = **{ratio:.3f}** ({(ratio-1)*100:+.1f}%)")
-pairs = []
-for i in sorted({r["i"] for r in runs_}):
-    a = [r for r in runs_ if r["i"] == i and r["v"] == "no_filter"]
-    b = [r for r in runs_ if r["i"] == i and r["v"] == "add_header"]
-    if a and b:
-        ca, cb = med(sel(a[0], "ours"), "cpu"), med(sel(b[0], "ours"), "cpu")
-        s = f"pair {i} ({a[0]['stamp']} -> {b[0]['stamp']}): {cb:.1f} / {ca:.1f} = {cb/ca:.3f}"
+w("| variant | Weir CPU us/req | vs no filter | pair range | Weir/nginx | req/s | p99 ms |")
+w("|---|---|---|---|---|---|---|")
+for v in V:
+    B = agg[v]
+    wn = f"{B['cpu']/B['ncpu']:.3f}" if has_nginx else "-"
+    if v == "no_filter":
+        w(f"| {v} | {B['cpu']:.1f} | 1 | - | {wn} | {B['rps']:,.0f} | {B['p99']/1000:.2f} |")
+    else:
+        r = res[v]
+        pr = f"{min(r['pairs']):.3f} .. {max(r['pairs']):.3f}" if r["pairs"] else "-"
         if has_nginx:
-            na, nb = med(sel(a[0], "nginx"), "cpu"), med(sel(b[0], "nginx"), "cpu")
-            s += f"; against nginx in each run: {cb/nb:.3f} / {ca/na:.3f} = {(cb/nb)/(ca/na):.3f}"
-        pairs.append(cb / ca)
-        w(f"- {s}")
-if pairs:
-    w(f"- per-pair ratios range {min(pairs):.3f} .. {max(pairs):.3f}")
-if has_nginx:
-    w(f"- Weir/nginx CPU us/req: no filter {A['cpu']/A['ncpu']:.3f}, add_header {B['cpu']/B['ncpu']:.3f}; "
-      f"ratio of the two {(B['cpu']/B['ncpu'])/(A['cpu']/A['ncpu']):.3f}")
-w(f"- req/s add_header / no filter: {B['rps']/A['rps']:.3f}; p99: {B['p99']/A['p99']:.3f}; "
-  f"16 KiB CPU us/req: {B['bw']/A['bw']:.3f}")
-w(f"- target <= 1.03 CPU us/req: {'met' if ratio <= 1.03 else 'not met'} on the medians "
-  f"({ratio:.3f}); noise: run medians of one variant spread {A['spread']:.1f}% (no filter) and {B['spread']:.1f}% (add_header)")
+            wn += f" (x{r['dbl']:.3f} vs no filter)"
+        w(f"| {v} | {B['cpu']:.1f} | {r['ratio']:.3f} ({(r['ratio']-1)*100:+.1f}%) | {pr} | {wn} | {B['rps']:,.0f} | {B['p99']/1000:.2f} |")
+w("")
+w("Targets on the medians: " + "; ".join(f"{v} <= {target(v):.2f}: {'met' if res[v]['met'] else 'not met'} ({res[v]['ratio']:.3f})" for v in F) + ".")
 print("\n".join(out))
 PY
 cat "$SUMMARY"
