@@ -108,7 +108,16 @@ final class Abi {
         return switch (name) {
             case "proxy_log" ->
                     (i, a) -> {
-                        log((int) a[0], vm.readString(a[1], a[2]));
+                        Level level = level((int) a[0]);
+                        System.Logger l = root.ctx.logger();
+                        if (l.isLoggable(level)) { // SDKs log at debug in every callback
+                            l.log(
+                                    level,
+                                    "wasm "
+                                            + root.ctx.filterName()
+                                            + ": "
+                                            + vm.readString(a[1], a[2]));
+                        }
                         return r(OK);
                     };
             case "proxy_get_log_level" ->

@@ -186,19 +186,10 @@ final class WasmRoot implements HttpFilterRoot {
             failed(v, e);
             return policyFilter(s);
         }
-        if (headersOnly(v)) {
-            return v.has("proxy_on_log")
-                    ? new WasmStream.HeadersOnly(ws)
-                    : new WasmStream.HeadersNoLog(ws);
+        if (v.headersOnly) {
+            return v.hasLog ? new WasmStream.HeadersOnly(ws) : new WasmStream.HeadersNoLog(ws);
         }
         return ws;
-    }
-
-    private static boolean headersOnly(WasmVm v) {
-        return !v.has("proxy_on_request_body")
-                && !v.has("proxy_on_response_body")
-                && !v.has("proxy_on_request_trailers")
-                && !v.has("proxy_on_response_trailers");
     }
 
     /** The filter for a stream when the VM is not usable: its fail policy. */

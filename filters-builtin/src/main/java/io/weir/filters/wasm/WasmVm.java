@@ -51,6 +51,13 @@ final class WasmVm {
     final Abi abi;
     private final Map<String, ExportFunction> exports = new HashMap<>();
     private final Map<String, Integer> arity = new HashMap<>();
+
+    /** Exports no body, trailer callback: streams can skip the kernel's body callbacks. */
+    final boolean headersOnly;
+
+    /** Exports {@code proxy_on_log}. */
+    final boolean hasLog;
+
     private final Watchdog watchdog;
     private final long timeoutNanos;
     private ExportFunction malloc;
@@ -115,6 +122,12 @@ final class WasmVm {
                 arity.put(e.name(), instance.exportType(e.name()).params().size());
             }
         }
+        headersOnly =
+                !exports.containsKey("proxy_on_request_body")
+                        && !exports.containsKey("proxy_on_response_body")
+                        && !exports.containsKey("proxy_on_request_trailers")
+                        && !exports.containsKey("proxy_on_response_trailers");
+        hasLog = exports.containsKey("proxy_on_log");
         malloc = exports.get("proxy_on_memory_allocate");
         if (malloc == null) {
             malloc = exports.get("malloc");
@@ -195,8 +208,13 @@ final class WasmVm {
         if (f == null) {
             return 0;
         }
-        int n = arity(name);
-        long[] a = args.length == n ? args : java.util.Arrays.copyOf(args, n);
+        long[] a = args;
+        if (a.length != 0) { // the callbacks with arguments: fit them to the export's arity
+            int n = arity(name);
+            if (a.length != n) {
+                a = java.util.Arrays.copyOf(args, n);
+            }
+        }
         int prev = effectiveContext;
         WasmRoot prevOwner = abi.root;
         effectiveContext = context;
