@@ -2,6 +2,7 @@ package io.weir.spi;
 
 import java.lang.System.Logger;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
@@ -61,6 +62,16 @@ public interface FilterContext {
 
     /** This filter's metrics. */
     Metrics metrics();
+
+    /**
+     * An executor that runs tasks on this context's worker, and the one method here that any thread
+     * may call: the way back for a result computed elsewhere (a client library's I/O thread, a
+     * Redis reply). A task runs like a callback (an exception counts as the filter's error); tasks
+     * that arrive after the context has ended are dropped. Since SPI 1.1.
+     */
+    default Executor executor() {
+        throw new UnsupportedOperationException("executor() needs a Weir with SPI 1.1");
+    }
 
     /** A convenience: log at DEBUG when enabled. */
     default void debug(String message) {

@@ -47,6 +47,13 @@ public interface StreamContext extends FilterContext {
     void resetStream();
 
     /**
+     * Records an Envoy response flag for this request without ending it, such as {@code DI} for an
+     * injected delay: the access log and the {@code response.flags} property show it. A name Weir
+     * does not know is ignored. Since SPI 1.1.
+     */
+    default void addResponseFlag(String flag) {}
+
+    /**
      * Asks the kernel to hold the whole request body and call {@link HttpFilter#onRequestBody}
      * once, with {@code endOfStream} true; call it from {@link HttpFilter#onRequestHeaders}. The
      * headers are held at this filter too, so the body may be replaced freely. A body larger than

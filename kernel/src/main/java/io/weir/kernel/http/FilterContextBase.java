@@ -96,6 +96,20 @@ abstract class FilterContextBase implements FilterContext {
     }
 
     @Override
+    public java.util.concurrent.Executor executor() {
+        return task -> {
+            java.util.Objects.requireNonNull(task, "task");
+            worker.dispatcher()
+                    .post(
+                            () -> {
+                                if (!ended) {
+                                    runCallback(task);
+                                }
+                            });
+        };
+    }
+
+    @Override
     public Cancellable schedule(Duration delay, Runnable task) {
         if (gone()) {
             return () -> {};

@@ -103,6 +103,17 @@ final class StreamFilter extends FilterContextBase implements StreamContext {
     }
 
     @Override
+    public void addResponseFlag(String flag) {
+        if (!gone()) {
+            io.weir.kernel.accesslog.ResponseFlag f =
+                    io.weir.kernel.accesslog.ResponseFlag.byName(flag);
+            if (f != null) {
+                chain.s.addFlag(f.bit());
+            }
+        }
+    }
+
+    @Override
     public void bufferRequestBody(int maxBytes) {
         if (!gone()) {
             req.bufferMax = Math.max(0, maxBytes);

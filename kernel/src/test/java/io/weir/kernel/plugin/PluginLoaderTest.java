@@ -72,7 +72,7 @@ class PluginLoaderTest {
                                 "unknown",
                                 jar.toString(),
                                 List.of("acme.echo", "acme.tag"),
-                                "1.0"));
+                                io.weir.spi.SpiVersion.CURRENT));
         HttpFilterFactory echo = set.factory("acme.echo");
         assertThat(echo.name()).isEqualTo("acme.echo");
         assertThat(echo.parseConfig(ConfigNode.of(null, "config", e -> {}))).isEqualTo("acme.echo");
@@ -108,7 +108,7 @@ class PluginLoaderTest {
                                     "unknown",
                                     "classpath",
                                     List.of("weir.test_builtin"),
-                                    "1.0"));
+                                    io.weir.spi.SpiVersion.CURRENT));
             assertThat(set.factory("weir.test_builtin").getClass().getClassLoader())
                     .isSameAs(classPath);
         }
@@ -306,7 +306,8 @@ class PluginLoaderTest {
                 .containsExactly(
                         "plugin \"x\" ("
                                 + jar
-                                + ") was built against Weir SPI 2.0; this Weir provides SPI 1.0");
+                                + ") was built against Weir SPI 2.0; this Weir provides SPI "
+                                + io.weir.spi.SpiVersion.CURRENT);
     }
 
     @Test

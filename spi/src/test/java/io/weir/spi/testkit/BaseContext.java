@@ -73,6 +73,19 @@ abstract class BaseContext implements FilterContext {
     }
 
     @Override
+    public java.util.concurrent.Executor executor() {
+        return task -> {
+            Objects.requireNonNull(task, "task");
+            h.post(
+                    () -> {
+                        if (!ended) {
+                            task.run();
+                        }
+                    });
+        };
+    }
+
+    @Override
     public long currentTimeMillis() {
         dead();
         return h.currentTimeMillis();

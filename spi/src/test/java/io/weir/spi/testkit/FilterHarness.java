@@ -69,7 +69,9 @@ public final class FilterHarness implements AutoCloseable {
     final HttpFilterRoot root;
     long callsAfterDestroy;
 
-    private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+    // thread-safe: FilterContext.executor() may post from any thread
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> tasks =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final PriorityQueue<Timer> timers =
             new PriorityQueue<>(
                     Comparator.comparingLong((Timer t) -> t.due).thenComparing(t -> t.seq));
@@ -193,6 +195,26 @@ public final class FilterHarness implements AutoCloseable {
     public FilterHarness runPending() {
         drain();
         return this;
+    }
+
+    /**
+     * Runs queued work, waiting up to {@code timeout} for {@code done} to become true: for a filter
+     * whose {@link io.weir.spi.FilterContext#executor()} receives results from another thread (a
+     * real client library). Returns whether {@code done} became true.
+     */
+    public boolean runPendingUntil(java.util.function.BooleanSupplier done, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            drain();
+            if (done.getAsBoolean()) {
+                return true;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.sleep(1); // the other thread posts; nothing here to wait on but the queue
+        }
     }
 
     /** The manual wall clock, in milliseconds since the epoch. */

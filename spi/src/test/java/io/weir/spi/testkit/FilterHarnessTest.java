@@ -149,6 +149,30 @@ class FilterHarnessTest {
     }
 
     @Test
+    void aTaskPostedFromAnotherThreadRunsInTheHarnessAndFlagsAreRecorded() throws Exception {
+        f.requestHeaders =
+                (c, h) -> {
+                    Thread t =
+                            new Thread(
+                                    () ->
+                                            c.executor()
+                                                    .execute(
+                                                            () -> {
+                                                                h.set("x-late", "yes");
+                                                                c.addResponseFlag("DI");
+                                                                c.continueRequest();
+                                                            }));
+                    t.start();
+                    return STOP;
+                };
+        FilterHarness h = FilterHarness.of(f, Map.of("n", 1));
+        StreamRun r = h.request("GET", "/").send();
+        assertThat(h.runPendingUntil(r::forwarded, java.time.Duration.ofSeconds(5))).isTrue();
+        assertThat(r.upstreamHeaders().get("x-late")).isEqualTo("yes");
+        assertThat(r.responseFlags()).containsExactly("DI");
+    }
+
+    @Test
     void reportsARejectionFromOnConfigure() {
         assertThatThrownBy(() -> FilterHarness.of(f, Map.of("n", 9)))
                 .isInstanceOf(IllegalArgumentException.class)

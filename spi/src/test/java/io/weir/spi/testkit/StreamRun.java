@@ -63,6 +63,7 @@ public final class StreamRun {
     private final HttpFilter filter;
     private Flow response;
     private LocalReply localReply;
+    private final List<String> responseFlags = new ArrayList<>();
     private TestHeaders replyHeaders;
     private boolean forwarded;
     private boolean over;
@@ -192,6 +193,11 @@ public final class StreamRun {
     /** The local reply that ended the stream (the filter's, or Weir's 413/500), or null. */
     public LocalReply localReply() {
         return localReply;
+    }
+
+    /** The response flags the filter recorded with {@code addResponseFlag}, in order. */
+    public List<String> responseFlags() {
+        return List.copyOf(responseFlags);
     }
 
     /** The status the client got, or 0 while it has none (and after a reset). */
@@ -487,6 +493,13 @@ public final class StreamRun {
         public void resetStream() {
             if (!dead() && !over) {
                 endStream(true);
+            }
+        }
+
+        @Override
+        public void addResponseFlag(String flag) {
+            if (!dead()) {
+                responseFlags.add(flag);
             }
         }
 
