@@ -60,7 +60,9 @@ class HeaderMutationIntegrationTest {
                             weir.header_mutation:
                               config:
                                 request:
-                                  set: [{ name: x-route, value: "over:%%ROUTE_NAME%%" }]
+                                  set:
+                                    - { name: x-route, value: "over:%%ROUTE_NAME%%" }
+                                    - { name: host, value: internal.example }
                         - match: { prefix: /off }
                           route: { cluster: backend }
                           per_filter_config: { weir.header_mutation: { disabled: true } }
@@ -151,6 +153,7 @@ class HeaderMutationIntegrationTest {
         RawClient.Response over = get("/override", "x-internal-secret: s\r\n");
         assertThat(over.body())
                 .contains("h:x-route=over:override\n")
+                .contains("h:host=internal.example\n")
                 .contains("h:x-internal-secret=s\n") // the override has no remove
                 .doesNotContain("h:x-client=");
         assertThat(over.header("x-served-by")).isNull(); // nor response mutations
