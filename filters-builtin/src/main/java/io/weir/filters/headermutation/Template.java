@@ -140,11 +140,6 @@ final class Template {
         };
     }
 
-    /** The value as configured. */
-    String source() {
-        return source;
-    }
-
     /** Whether the value has no placeholder. */
     boolean isLiteral() {
         return literal != null;
