@@ -1,13 +1,13 @@
 package io.weir.filters.cors;
 
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import io.weir.spi.ConfigNode;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * The allowed origins: {@code *}, exact origins (compared as serialized origins: scheme and host

@@ -116,8 +116,8 @@ class CorsConfigTest {
     void rejectsABadRegexEntry() {
         assertThat(configErrors(factory, origins(List.of(Map.of("regex", "https://(a")))))
                 .containsExactly(
-                        "config.allow_origins[0].regex: invalid regex \"https://(a\": Unclosed"
-                                + " group");
+                        "config.allow_origins[0].regex: invalid regex \"https://(a\": missing"
+                                + " closing )");
         assertThat(configErrors(factory, origins(List.of(Map.of("prefix", "https://")))))
                 .containsExactly(
                         "config.allow_origins[0].prefix: unknown key (expected one of: regex)",
