@@ -36,6 +36,7 @@ class HeaderMutationIntegrationTest {
                           add:
                             - { name: x-client, value: "%%CLIENT_IP%%" }
                             - { name: x-tag, value: proxy }
+                            - { name: x-req-cluster, value: "%%UPSTREAM_CLUSTER%%" }
                           set:
                             - { name: x-route, value: "%%ROUTE_NAME%%" }
                             - { name: x-id, value: "id-%%REQUEST_ID%%" }
@@ -124,6 +125,7 @@ class HeaderMutationIntegrationTest {
                 .contains("h:x-client=127.0.0.1\n")
                 .contains("h:x-tag=client\n")
                 .contains("h:x-tag=proxy\n")
+                .contains("h:x-req-cluster=backend\n")
                 .contains("h:x-route=main\n")
                 .contains("h:x-id=id-abc\n")
                 .contains("h:x-new=moved\n")

@@ -685,7 +685,16 @@ final class ActiveStream {
             case "connection.id" -> Long.toString(hcm.id);
             case "plugin_name" -> sf.entry.name;
             case "route_name" -> route == null ? null : route.name;
-            case "cluster_name" -> router == null ? null : router.clusterName();
+            case "cluster_name" -> {
+                if (router != null) {
+                    yield router.clusterName();
+                }
+                // before the router starts (request filters): a route's single cluster is known;
+                // a weighted one is picked when the router starts
+                yield route != null && route.action instanceof io.weir.kernel.config.Route.Forward f
+                        ? f.cluster()
+                        : null;
+            }
             case "upstream.address" -> router == null ? null : router.upstreamHost();
             case "response.code" -> responseCode == 0 ? null : Integer.toString(responseCode);
             case "response.flags" -> ResponseFlag.format(flags);
