@@ -105,6 +105,53 @@ class WasmVmSharingIntegrationTest {
     }
 
     @Test
+    void streamContextsLeaveTheVmWhenTheirRequestEnds() throws Exception {
+        Path m = WasmModules.compileC("add_header.c", dir);
+        java.util.List<WasmVm> vms = new java.util.concurrent.CopyOnWriteArrayList<>();
+        FilterRegistry registry =
+                FilterRegistry.of(
+                        Map.of(
+                                "weir.wasm",
+                                new WasmFilterFactory() {
+                                    @Override
+                                    public io.weir.spi.HttpFilterRoot createRoot(
+                                            io.weir.spi.RootContext context) {
+                                        WasmRoot r = (WasmRoot) super.createRoot(context);
+                                        return new io.weir.spi.HttpFilterRoot() {
+                                            @Override
+                                            public void onConfigure(Object c)
+                                                    throws io.weir.spi.FilterConfigException {
+                                                r.onConfigure(c);
+                                                vms.add(r.vm);
+                                            }
+
+                                            @Override
+                                            public io.weir.spi.HttpFilter newFilter(
+                                                    io.weir.spi.StreamContext s) {
+                                                return r.newFilter(s);
+                                            }
+
+                                            @Override
+                                            public void onDone() {
+                                                r.onDone();
+                                            }
+                                        };
+                                    }
+                                }));
+        try (TestUpstream up = new TestUpstream("up");
+                Weir w = Weir.start(yaml(up.address(), m, "", "x-a=1"), 1, registry)) {
+            for (int i = 0; i < 50; i++) {
+                get(w, "/" + i);
+            }
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (vms.get(0).streams.size() > 0 && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // the last stream ends on the worker after its response
+            }
+            assertThat(vms.get(0).streams).isEmpty();
+        }
+    }
+
+    @Test
     void aQueueOfAVmIdNobodyRegisteredIsNotFound() throws Exception {
         Path m = WasmModules.compileC("vm_share.c", dir);
         try (TestUpstream up = new TestUpstream("up");
