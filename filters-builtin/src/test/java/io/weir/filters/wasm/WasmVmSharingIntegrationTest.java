@@ -112,11 +112,23 @@ class WasmVmSharingIntegrationTest {
                 FilterRegistry.of(
                         Map.of(
                                 "weir.wasm",
-                                new WasmFilterFactory() {
+                                new io.weir.spi.HttpFilterFactory() {
+                                    final WasmFilterFactory base = new WasmFilterFactory();
+
+                                    @Override
+                                    public String name() {
+                                        return base.name();
+                                    }
+
+                                    @Override
+                                    public Object parseConfig(io.weir.spi.ConfigNode c) {
+                                        return base.parseConfig(c);
+                                    }
+
                                     @Override
                                     public io.weir.spi.HttpFilterRoot createRoot(
                                             io.weir.spi.RootContext context) {
-                                        WasmRoot r = (WasmRoot) super.createRoot(context);
+                                        WasmRoot r = (WasmRoot) base.createRoot(context);
                                         return new io.weir.spi.HttpFilterRoot() {
                                             @Override
                                             public void onConfigure(Object c)
