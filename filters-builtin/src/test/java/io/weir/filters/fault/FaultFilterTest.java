@@ -7,8 +7,14 @@ import io.weir.filters.fault.FakeStream.TestMetrics;
 import io.weir.filters.fault.FakeStream.Worker;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 class FaultFilterTest {
@@ -252,6 +258,45 @@ class FaultFilterTest {
         assertThat(metric("weir_fault_overflow_total")).isEqualTo(1);
         held.end();
         assertThat(w1.send().reply.status()).isEqualTo(503);
+    }
+
+    @Test
+    void overflowWarnsAtMostOncePerTenSeconds() {
+        Logger jul = Logger.getLogger("weir.filter.weir.fault");
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        Handler h =
+                new Handler() {
+                    @Override
+                    public void publish(LogRecord r) {
+                        if (r.getLevel() == Level.WARNING) {
+                            warnings.add(r.getMessage());
+                        }
+                    }
+
+                    @Override
+                    public void flush() {}
+
+                    @Override
+                    public void close() {}
+                };
+        jul.addHandler(h);
+        try {
+            Worker w = worker(map("abort", map("http_status", 503), "max_active_faults", 0));
+            w.send();
+            w.send();
+            w.advance(Duration.ofSeconds(9));
+            w.send();
+            assertThat(warnings)
+                    .containsExactly(
+                            "fault not injected: max_active_faults reached filter=weir.fault"
+                                    + " max_active_faults=0");
+            w.advance(Duration.ofSeconds(1));
+            w.send();
+            assertThat(warnings).hasSize(2);
+            assertThat(metric("weir_fault_overflow_total")).isEqualTo(4);
+        } finally {
+            jul.removeHandler(h);
+        }
     }
 
     @Test
