@@ -27,12 +27,12 @@ final class FaultFilter implements HttpFilter {
     static final String DETAILS = "fault_filter_abort";
 
     private final StreamContext ctx;
-    private final FaultFilterFactory.Root root;
+    private final FaultRoot root;
     private boolean active;
     private FaultConfig.Abort pendingAbort;
     private Cancellable timer;
 
-    FaultFilter(StreamContext ctx, FaultFilterFactory.Root root) {
+    FaultFilter(StreamContext ctx, FaultRoot root) {
         this.ctx = ctx;
         this.root = root;
     }
