@@ -44,7 +44,7 @@ final class Buckets {
         }
     }
 
-    /** Buckets for {@code config}: keyed when it has a key. */
+    /** No bucket yet: each is created full at its first request, one per key when keyed. */
     Buckets(long maxTokens, long tokensPerFill, long intervalNanos, int maxKeys, boolean keyed) {
         this.maxTokens = maxTokens;
         this.tokensPerFill = tokensPerFill;

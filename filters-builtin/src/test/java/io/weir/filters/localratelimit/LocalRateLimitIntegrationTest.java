@@ -9,6 +9,7 @@ import io.weir.kernel.testing.NettyLeakCheck;
 import io.weir.kernel.testing.RawClient;
 import io.weir.kernel.testing.TestUpstream;
 import io.weir.kernel.testing.Weir;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,10 +21,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code weir.local_ratelimit} in a real Weir, over sockets on 127.0.0.1. */
 @ExtendWith(NettyLeakCheck.class)
 class LocalRateLimitIntegrationTest {
+    @TempDir Path dir;
+
     static final FilterRegistry REGISTRY =
             FilterRegistry.of(
                     Map.of(LocalRateLimitFilterFactory.NAME, new LocalRateLimitFilterFactory()));
@@ -33,12 +37,18 @@ class LocalRateLimitIntegrationTest {
 
     /** The listener's bucket {@code listenerBucket}; /own/ has its own, /free/ none. */
     static String yaml(String upstream, String listenerBucket) {
+        return yaml(upstream, listenerBucket, "");
+    }
+
+    /** With {@code extraHttp}, a line of the listener's {@code http} block. */
+    static String yaml(String upstream, String listenerBucket, String extraHttp) {
         return """
                 admin: { address: 127.0.0.1:0 }
                 listeners:
                   - name: ingress
                     address: 127.0.0.1:0
                     http:
+                      %s
                       filters:
                         - name: weir.local_ratelimit
                           config: %s
@@ -61,7 +71,7 @@ class LocalRateLimitIntegrationTest {
                   - name: backend
                     endpoints: [{ address: %s }]
                 """
-                .formatted(listenerBucket, upstream);
+                .formatted(extraHttp, listenerBucket, upstream);
     }
 
     static final String FIVE_A_MINUTE =
@@ -98,6 +108,38 @@ class LocalRateLimitIntegrationTest {
             assertThat(w.awaitStat(ALLOWED, 5)).isEqualTo(5);
             assertThat(w.awaitStat(LIMITED, 7)).isEqualTo(7);
         }
+    }
+
+    @Test
+    void theAccessLogShowsTheRlFlagAndDetails() throws Exception {
+        Path log = dir.resolve("access.json");
+        String accessLog = "access_log: [{ path: %s, format: json }]".formatted(log);
+        String bucket = "{ max_tokens: 1, fill_interval: 1h }";
+        try (TestUpstream up = new TestUpstream("up");
+                Weir w = Weir.start(yaml(up.address(), bucket, accessLog), 1, REGISTRY)) {
+            assertThat(get(w, "/api").status()).isEqualTo(200);
+            assertThat(get(w, "/api").status()).isEqualTo(429);
+            List<String> lines = awaitLines(log, 2);
+            assertThat(lines.get(0)).contains("\"response_flags\":\"-\"");
+            assertThat(lines.get(1))
+                    .contains("\"response_code\":429")
+                    .contains("\"response_flags\":\"RL\"")
+                    .contains("\"response_code_details\":\"local_rate_limited\"");
+        }
+    }
+
+    /** The log's lines once it has {@code n} (entries are written as streams end). */
+    static List<String> awaitLines(Path log, int n) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        List<String> lines = List.of();
+        while (System.nanoTime() < deadline) {
+            lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+            if (lines.size() >= n) {
+                return lines;
+            }
+            Thread.yield();
+        }
+        throw new AssertionError("access log has " + lines.size() + " lines, expected " + n);
     }
 
     @Test
