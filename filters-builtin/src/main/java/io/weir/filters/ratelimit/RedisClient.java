@@ -335,9 +335,9 @@ final class RedisClient implements ScriptRunner, AutoCloseable {
         @Override
         public void onReply(Reply reply) {
             if (reply instanceof Reply.Error e) {
-                if (auth) {
-                    // the message is Redis's (WRONGPASS ...), never the password
-                    lost(ERROR, "AUTH failed: " + e.message());
+                if (auth || e.code().equals("NOAUTH") || e.code().equals("WRONGPASS")) {
+                    // the message is Redis's (WRONGPASS ..., NOAUTH ...), never the password
+                    lost(ERROR, (auth ? "AUTH failed: " : "login needed: ") + e.message());
                     return;
                 }
                 LOG.log(
