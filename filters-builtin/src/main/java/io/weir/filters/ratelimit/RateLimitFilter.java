@@ -152,7 +152,7 @@ final class RateLimitFilter implements HttpFilter {
                         + " detail="
                         + detail
                         + (deny ? " denying" : " allowing")
-                        + " (at most one such line per 10s)");
+                        + " (at most one such line per worker per 10s)");
         if (!deny) {
             root.failureModeAllowed.inc();
             if (paused) {

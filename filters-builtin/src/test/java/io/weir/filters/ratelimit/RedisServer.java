@@ -32,6 +32,7 @@ final class RedisServer implements AutoCloseable {
     private final List<String> extraArgs;
     private final List<String> output = new ArrayList<>();
     private Process process;
+    private int startMark;
 
     private RedisServer(Path dir, int port, List<String> extraArgs) {
         this.dir = dir;
@@ -131,6 +132,7 @@ final class RedisServer implements AutoCloseable {
                         "verbose"));
         cmd.addAll(extraArgs);
         int mark = lines();
+        startMark = mark;
         Process p =
                 new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
         process = p;
@@ -188,6 +190,19 @@ final class RedisServer implements AutoCloseable {
         synchronized (output) {
             return List.copyOf(output.subList(Math.min(from, output.size()), output.size()));
         }
+    }
+
+    /**
+     * Waits until a client other than this helper's own start-up PING has connected since the last
+     * (re)start; false after {@code timeout}.
+     */
+    boolean awaitReconnect(Duration timeout) throws InterruptedException {
+        java.util.concurrent.atomic.AtomicInteger accepted =
+                new java.util.concurrent.atomic.AtomicInteger();
+        return awaitLogged(
+                l -> l.contains(" - Accepted ") && accepted.incrementAndGet() == 2,
+                startMark,
+                timeout);
     }
 
     /** Waits until a line logged after {@code mark} matches; false after {@code timeout}. */
