@@ -3,7 +3,6 @@ package io.weir.filters.ratelimit;
 import io.weir.spi.ConfigNode;
 import io.weir.spi.Headers;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -43,31 +42,6 @@ record RateLimitConfig(
         }
     }
 
-    /** One part of the key: the client's IP, a request header's value, or the route's name. */
-    record KeyPart(Kind kind, String header) {
-        enum Kind {
-            CLIENT_IP,
-            HEADER,
-            ROUTE
-        }
-
-        /** Its value for one request: "" when the header, route name or address is missing. */
-        String value(Headers headers, UnaryOperator<String> property) {
-            String v =
-                    switch (kind) {
-                        case CLIENT_IP -> withoutPort(property.apply("source.address"));
-                        case ROUTE -> property.apply("route_name");
-                        case HEADER -> headers.get(header);
-                    };
-            return v == null ? "" : v;
-        }
-
-        private static String withoutPort(String address) {
-            int colon = address == null ? -1 : address.lastIndexOf(':');
-            return colon < 0 ? address : address.substring(0, colon);
-        }
-    }
-
     RateLimitConfig {
         Objects.requireNonNull(redis, "redis");
         Objects.requireNonNull(algorithm, "algorithm");
@@ -80,26 +54,9 @@ record RateLimitConfig(
         }
     }
 
-    /**
-     * {@code weir:rl:<filter name>:<part>|<part>...}, with {@code \} and {@code |} in a part
-     * escaped with a backslash so that two different lists of parts never make the same key.
-     */
+    /** The Redis key of one request: see {@link KeyPart#redisKey}. */
     String redisKey(String filterName, Headers headers, UnaryOperator<String> property) {
-        StringBuilder sb = new StringBuilder(64).append("weir:rl:").append(filterName).append(':');
-        for (int i = 0; i < key.size(); i++) {
-            if (i > 0) {
-                sb.append('|');
-            }
-            String v = key.get(i).value(headers, property);
-            for (int j = 0; j < v.length(); j++) {
-                char c = v.charAt(j);
-                if (c == '|' || c == '\\') {
-                    sb.append('\\');
-                }
-                sb.append(c);
-            }
-        }
-        return sb.toString();
+        return KeyPart.redisKey(filterName, key, headers, property);
     }
 
     static RateLimitConfig from(ConfigNode n) {
@@ -151,7 +108,7 @@ record RateLimitConfig(
                 }
             }
         }
-        List<KeyPart> key = keyParts(n.get("key"));
+        List<KeyPart> key = KeyPart.parse(n.get("key"));
         String algorithm =
                 n.get("algorithm").asEnum("sliding_window", "fixed_window", "sliding_window");
         boolean deny = n.get("failure_mode_deny").asBoolean(false);
@@ -174,60 +131,5 @@ record RateLimitConfig(
                 key,
                 Algorithm.valueOf(algorithm.toUpperCase(Locale.ROOT)),
                 deny);
-    }
-
-    private static List<KeyPart> keyParts(ConfigNode node) {
-        if (node.isMissing()) {
-            return List.of(new KeyPart(KeyPart.Kind.CLIENT_IP, null));
-        }
-        List<KeyPart> parts = new ArrayList<>(); // a null element marks an invalid part
-        if (node.raw() instanceof List<?> l) {
-            if (l.isEmpty()) {
-                node.error("must not be empty");
-            }
-            for (ConfigNode e : node.list()) {
-                parts.add(keyPart(e));
-            }
-        } else {
-            parts.add(keyPart(node));
-        }
-        return parts;
-    }
-
-    private static KeyPart keyPart(ConfigNode node) {
-        String s = node.asString(null);
-        if (s == null) {
-            if (node.isMissing()) {
-                node.error("is required");
-            }
-            return null;
-        }
-        if (s.equals("client_ip")) {
-            return new KeyPart(KeyPart.Kind.CLIENT_IP, null);
-        }
-        if (s.equals("route")) {
-            return new KeyPart(KeyPart.Kind.ROUTE, null);
-        }
-        if (s.startsWith("header:")) {
-            String name = s.substring("header:".length());
-            if (!name.isEmpty() && name.chars().allMatch(RateLimitConfig::isTokenChar)) {
-                return new KeyPart(KeyPart.Kind.HEADER, name.toLowerCase(Locale.ROOT));
-            }
-            node.error(
-                    "expected a header name after header:, such as header:x-api-key (was \""
-                            + s
-                            + "\")");
-            return null;
-        }
-        node.error("expected client_ip, route or header:NAME (was \"" + s + "\")");
-        return null;
-    }
-
-    /** RFC 9110 token characters. */
-    private static boolean isTokenChar(int c) {
-        return (c >= 'a' && c <= 'z')
-                || (c >= 'A' && c <= 'Z')
-                || (c >= '0' && c <= '9')
-                || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
     }
 }

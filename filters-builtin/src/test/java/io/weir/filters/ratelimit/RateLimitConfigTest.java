@@ -47,9 +47,7 @@ class RateLimitConfigTest {
         assertThat(c.timeout()).isEqualTo(Duration.ofMillis(50));
         assertThat(c.requests()).isEqualTo(10);
         assertThat(c.per()).isEqualTo(Duration.ofSeconds(60));
-        assertThat(c.key())
-                .containsExactly(
-                        new RateLimitConfig.KeyPart(RateLimitConfig.KeyPart.Kind.CLIENT_IP, null));
+        assertThat(c.key()).containsExactly(new KeyPart(KeyPart.Kind.CLIENT_IP, null));
         assertThat(c.algorithm()).isEqualTo(RateLimitConfig.Algorithm.SLIDING_WINDOW);
         assertThat(c.failureModeDeny()).isFalse();
     }
@@ -80,14 +78,11 @@ class RateLimitConfigTest {
         assertThat(c.timeout()).isEqualTo(Duration.ofMillis(250));
         assertThat(c.per()).isEqualTo(Duration.ofMillis(1500));
         assertThat(c.key())
-                .extracting(RateLimitConfig.KeyPart::kind, RateLimitConfig.KeyPart::header)
+                .extracting(KeyPart::kind, KeyPart::header)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple(
-                                RateLimitConfig.KeyPart.Kind.ROUTE, null),
-                        org.assertj.core.groups.Tuple.tuple(
-                                RateLimitConfig.KeyPart.Kind.HEADER, "x-api-key"),
-                        org.assertj.core.groups.Tuple.tuple(
-                                RateLimitConfig.KeyPart.Kind.CLIENT_IP, null));
+                        org.assertj.core.groups.Tuple.tuple(KeyPart.Kind.ROUTE, null),
+                        org.assertj.core.groups.Tuple.tuple(KeyPart.Kind.HEADER, "x-api-key"),
+                        org.assertj.core.groups.Tuple.tuple(KeyPart.Kind.CLIENT_IP, null));
         assertThat(c.algorithm()).isEqualTo(RateLimitConfig.Algorithm.FIXED_WINDOW);
         assertThat(c.failureModeDeny()).isTrue();
     }

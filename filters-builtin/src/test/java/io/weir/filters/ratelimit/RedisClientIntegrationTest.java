@@ -257,6 +257,7 @@ class RedisClientIntegrationTest {
             silent.bind(new InetSocketAddress("127.0.0.1", 0));
             RedisClient c = client(new RedisTarget("127.0.0.1", silent.getLocalPort(), null));
             try (Socket first = silent.accept()) {
+                assertThat(first.isConnected()).isTrue();
                 long t0 = System.nanoTime();
                 Result r = command(c, "PING");
                 assertThat(r.get(10, TimeUnit.SECONDS)).isEqualTo("failure:connect");

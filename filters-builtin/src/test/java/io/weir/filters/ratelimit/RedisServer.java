@@ -282,7 +282,15 @@ final class RedisServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        stop();
+    public void close() {
+        try {
+            stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            Process p = process;
+            if (p != null) {
+                p.destroyForcibly();
+            }
+        }
     }
 }
