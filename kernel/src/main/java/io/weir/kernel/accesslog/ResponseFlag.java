@@ -42,7 +42,9 @@ public enum ResponseFlag {
     /** Request headers timeout or maximum duration exceeded. */
     DT("duration or request headers timeout"),
     /** Weir only: a filter failed (threw or overran) and its fail_policy is fail_closed. */
-    FF("filter failed");
+    FF("filter failed"),
+    /** The rate limit service (weir.ratelimit's Redis) failed and failure_mode_deny is on. */
+    RLSE("rate limit service error");
 
     private static final ResponseFlag[] VALUES = values();
 

@@ -25,7 +25,7 @@ class ResponseFlagTest {
         assertThat(Arrays.stream(ResponseFlag.values()).map(ResponseFlag::code))
                 .containsExactly(
                         "UH", "UF", "UT", "UC", "UR", "UO", "UPE", "DC", "LR", "NR", "DPE", "RL",
-                        "UAEX", "DI", "FI", "SI", "URX", "DT", "FF");
+                        "UAEX", "DI", "FI", "SI", "URX", "DT", "FF", "RLSE");
         int all = 0;
         for (ResponseFlag f : ResponseFlag.values()) {
             assertThat(all & f.bit()).isZero();
@@ -34,7 +34,7 @@ class ResponseFlagTest {
             all |= f.bit();
         }
         assertThat(ResponseFlag.format(all))
-                .isEqualTo("UH,UF,UT,UC,UR,UO,UPE,DC,LR,NR,DPE,RL,UAEX,DI,FI,SI,URX,DT,FF");
+                .isEqualTo("UH,UF,UT,UC,UR,UO,UPE,DC,LR,NR,DPE,RL,UAEX,DI,FI,SI,URX,DT,FF,RLSE");
         // bits above the known flags are ignored
         assertThat(ResponseFlag.format(1 << 30)).isEqualTo("-");
     }
