@@ -56,9 +56,4 @@ final class VmRegistry {
             VMS.get().remove(vm.key, vm);
         }
     }
-
-    /** How many VMs are shared on this worker now (for tests). */
-    static int sharedOnThisWorker() {
-        return VMS.get().size();
-    }
 }

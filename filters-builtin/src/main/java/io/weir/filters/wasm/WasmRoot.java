@@ -170,8 +170,9 @@ final class WasmRoot implements HttpFilterRoot {
         }
         WasmVm v = vm;
         if (v == null || v.failed) {
-            if (v != null) {
+            if (v != null && v != failureHandled) {
                 // it failed in a callback of another filter sharing it: this filter's policy
+                // (once; later requests on the failed VM allocate nothing)
                 failed(v, new WasmVm.VmFailure(v.failureReason, "the shared VM failed", null));
             }
             return policyFilter(s);

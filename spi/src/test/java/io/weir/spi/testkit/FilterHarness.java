@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -210,10 +211,15 @@ public final class FilterHarness implements AutoCloseable {
             if (done.getAsBoolean()) {
                 return true;
             }
-            if (System.nanoTime() - deadline > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
                 return false;
             }
-            Thread.sleep(1); // the other thread posts; nothing here to wait on but the queue
+            synchronized (tasks) {
+                if (tasks.isEmpty()) { // woken by post(), or at the deadline
+                    TimeUnit.NANOSECONDS.timedWait(tasks, left);
+                }
+            }
         }
     }
 
@@ -299,6 +305,9 @@ public final class FilterHarness implements AutoCloseable {
 
     void post(Runnable task) {
         tasks.add(task);
+        synchronized (tasks) {
+            tasks.notifyAll(); // wakes runPendingUntil
+        }
     }
 
     void drain() {
