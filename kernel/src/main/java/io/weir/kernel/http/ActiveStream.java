@@ -39,6 +39,7 @@ final class ActiveStream {
     String query; // raw, without '?', or null
     String authority;
     String requestId;
+    String traceId; // the trace's id (32 hex digits) when the tracer traces this request, else null
     RouteEntry route;
     boolean expectContinue;
     boolean requestComplete;
