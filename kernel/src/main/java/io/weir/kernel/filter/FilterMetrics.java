@@ -7,8 +7,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@link Metrics} for one filter over Weir's {@link Stats}: every series gets a {@code filter}
- * label. Series are looked up per record by their label values (a concurrent map lookup); the slot
- * is the calling worker's, or the shared slot for other threads.
+ * label. A series without labels is resolved when it is defined; others are looked up per record by
+ * their label values (a concurrent map lookup). The slot is the calling worker's, or the shared
+ * slot for other threads.
  */
 final class FilterMetrics implements Metrics {
     private final Stats stats;
@@ -66,7 +67,15 @@ final class FilterMetrics implements Metrics {
         String[] names = labelNames.clone();
         ConcurrentHashMap<Key, io.weir.kernel.stats.Counter> series = new ConcurrentHashMap<>();
         if (names.length == 0) {
-            stats.counter(name, help, labels(names, names)); // fail now on a bad name or type
+            // fails now on a bad name or type; a series without labels is resolved once, so
+            // counting allocates nothing
+            io.weir.kernel.stats.Counter only = stats.counter(name, help, labels(names, names));
+            return (n, values) -> {
+                if (values.length != 0) {
+                    labels(names, values); // throws: expected 0 label values
+                }
+                only.add(slot(), n);
+            };
         }
         return (n, values) ->
                 series.computeIfAbsent(
@@ -108,7 +117,14 @@ final class FilterMetrics implements Metrics {
         double[] bounds = buckets.clone();
         ConcurrentHashMap<Key, io.weir.kernel.stats.Histogram> series = new ConcurrentHashMap<>();
         if (names.length == 0) {
-            stats.histogram(name, help, bounds, labels(names, names));
+            io.weir.kernel.stats.Histogram only =
+                    stats.histogram(name, help, bounds, labels(names, names));
+            return (value, values) -> {
+                if (values.length != 0) {
+                    labels(names, values); // throws: expected 0 label values
+                }
+                only.record(slot(), value);
+            };
         }
         return (value, values) ->
                 series.computeIfAbsent(

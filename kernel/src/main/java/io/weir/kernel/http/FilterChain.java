@@ -30,6 +30,7 @@ final class FilterChain {
     private static final int HDR = 0;
     private static final int BODY = 1;
     private static final int TRAILERS = 2;
+    private static final String[] STATUS_PSEUDO = {":status"};
 
     final ActiveStream s;
     final FilterServices services;
@@ -111,20 +112,37 @@ final class FilterChain {
     /** Creates the per-request filters; a failing newFilter is a filter failure. */
     private boolean createFilters() {
         for (StreamFilter sf : f) {
-            RootContextImpl root = roots.roots[sf.entry.index];
-            HttpFilter[] out = new HttpFilter[1];
-            runCallback(sf, () -> out[0] = root.root.newFilter(sf));
+            HttpFilter created = newFilter(sf, roots.roots[sf.entry.index]);
             if (s.isDone()) {
                 return false;
             }
-            if (out[0] == null) {
+            if (created == null) {
                 sf.skipped = true;
             } else {
-                sf.filter = out[0];
-                sf.implementsBits = ListenerFilters.IMPLEMENTS.get(out[0].getClass());
+                sf.filter = created;
+                sf.implementsBits = ListenerFilters.IMPLEMENTS.get(created.getClass());
             }
         }
         return true;
+    }
+
+    /** The root's newFilter, guarded like any callback (written out: no allocation). */
+    private HttpFilter newFilter(StreamFilter sf, RootContextImpl root) {
+        if (sf.skipped || destroyed) {
+            return null;
+        }
+        depth++;
+        long t0 = System.nanoTime();
+        HttpFilter created = null;
+        Throwable failure = null;
+        try {
+            created = root.root.newFilter(sf);
+        } catch (RuntimeException | LinkageError | StackOverflowError t) {
+            failure = t;
+        } finally {
+            depth--;
+        }
+        return after(sf, t0, failure) ? created : null;
     }
 
     // ---- entry points from the stream ----------------------------------------------------
@@ -642,11 +660,9 @@ final class FilterChain {
 
     private FilterHeaders.Pseudo responsePseudo() {
         return new FilterHeaders.Pseudo() {
-            private final String[] names = {":status"};
-
             @Override
             public String[] names() {
-                return names;
+                return STATUS_PSEUDO;
             }
 
             @Override
