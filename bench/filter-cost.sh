@@ -9,6 +9,8 @@
 #   VARIANTS="no_filter java wasm-c wasm-cpp wasm-rust wasm-assemblyscript" bench/filter-cost.sh
 #                                           # six variants alternating: 2 runs each (about 20 minutes)
 #   FILTER=wasm WASM_MODULE=path/to/module.wasm bench/filter-cost.sh   # no filter vs that module (variant `wasm`)
+#   VARIANTS="no_filter jwt_authn" bench/filter-cost.sh; VARIANTS="no_filter basic_auth" bench/filter-cost.sh
+#   VARIANTS="no_filter tracing_1pct tracing_100pct" bench/filter-cost.sh
 #
 # Time: about 1.5 minutes per run at REPS=2 (2.2 at REPS=3), RUNS x (number of variants) runs, plus
 # the build and the check (a minute) and any wait for an idle machine.
@@ -34,7 +36,14 @@
 # the Java variant and local_ratelimit <= 1.03 x (on the medians over all rounds); redis_ratelimit
 # (weir.ratelimit against a redis-server the script starts on BACKEND_PORT + 20) has none: its
 # throughput and p99 are the figures. local_ratelimit and redis_ratelimit never limit (their limits
-# are out of reach); the check makes sure they counted the requests they allowed. The summary goes to stdout and to
+# are out of reach); the check makes sure they counted the requests they allowed. jwt_authn (RS256,
+# key and token made with openssl, verified-token cache on) and basic_auth (one bcrypt cost-10 user,
+# cache on) have no target: in a session holding one of them every request of every run (no_filter
+# included) carries the same authorization header (bearer token or basic credentials; an overlay copy
+# of ../shared/bench whose report.lua adds BENCH_HEADER), so measure the two in separate sessions;
+# the check asks for 401 without credentials. tracing_1pct / tracing_100pct are no filter plus a
+# top-level tracing block (sampling 0.01 / 1.0, Zipkin exporter to a sink nginx on BACKEND_PORT + 21
+# that answers 202): targets <= 1.02 / <= 1.10; the check wants a traceparent at the backend. The summary goes to stdout and to
 # bench/results/filter-cost-<stamp>.md (filter-cost-wasm-<stamp>.md with FILTER=wasm and VARIANTS
 # unset); the shared reports of every run (.md, .raw.tsv, meta.txt) and the check responses to the
 # directory of the same name.
@@ -65,12 +74,14 @@ else
 fi
 [[ ${#VLIST[@]} -ge 2 && ${VLIST[0]} == no_filter ]] \
   || { echo "filter-cost: VARIANTS must start with no_filter and hold at least one filtered variant (got '${VLIST[*]}')" >&2; exit 1; }
+# variants that need no plugin jar or module: built-in filters, and tracing (a top-level block, no filter)
+BUILTIN_VARIANTS="local_ratelimit redis_ratelimit jwt_authn basic_auth tracing_1pct tracing_100pct"
 declare -A SEEN=()
 for v in "${VLIST[@]}"; do
   [[ -z "${SEEN[$v]:-}" ]] || { echo "filter-cost: variant $v listed twice" >&2; exit 1; }
   SEEN[$v]=1
-  [[ $v == no_filter || $v == java || $v == wasm || $v =~ ^wasm-[A-Za-z0-9_]+$ || $v == local_ratelimit || $v == redis_ratelimit ]] \
-    || { echo "filter-cost: unknown variant '$v' (no_filter, java, wasm-<name>, wasm, local_ratelimit, redis_ratelimit)" >&2; exit 1; }
+  [[ $v == no_filter || $v == java || $v == wasm || $v =~ ^wasm-[A-Za-z0-9_]+$ || " $BUILTIN_VARIANTS " == *" $v "* ]] \
+    || { echo "filter-cost: unknown variant '$v' (no_filter, java, wasm-<name>, wasm, $BUILTIN_VARIANTS)" >&2; exit 1; }
 done
 
 STAMP="$(date +%F_%H%M%S)"
@@ -101,6 +112,10 @@ filter_label() { # variant -> what its filter is (for the configs and the summar
     java) echo "example.add_header (plugins-examples/java-add-header)" ;;
     local_ratelimit) echo "weir.local_ratelimit (a bucket that never runs dry)" ;;
     redis_ratelimit) echo "weir.ratelimit (redis-server on :$REDIS_PORT, sliding_window, a limit never reached)" ;;
+    jwt_authn) echo "weir.jwt_authn (RS256, a 2048-bit key from a JWKS file, verified-token cache on; every request carries the same valid token)" ;;
+    basic_auth) echo "weir.basic_auth (an htpasswd file with one bcrypt cost-10 hash, verification cache on; every request carries the right password)" ;;
+    tracing_1pct) echo "no filter; tracing at 1% sampling, Zipkin exporter to a sink nginx on :$SINK_PORT answering 202" ;;
+    tracing_100pct) echo "no filter; tracing at 100% sampling, Zipkin exporter to a sink nginx on :$SINK_PORT answering 202" ;;
     *) echo "weir.wasm ($(realpath --relative-to="$ROOT" "$(wasm_module "$1")"), $(stat -c %s "$(wasm_module "$1")") bytes)" ;;
   esac
 }
@@ -112,13 +127,19 @@ filter_block() { # variant -> the filters entry of the listener (empty for no_fi
          '          config: { max_tokens: 1000000000, tokens_per_fill: 1000000000, fill_interval: 1s }' ;;
     redis_ratelimit) printf '%s\n' '      filters:' '        - name: weir.ratelimit' \
          "          config: { redis: { address: 127.0.0.1:$REDIS_PORT, timeout: 50ms }, limit: { requests: 1000000000, per: 60s }, key: client_ip }" ;;
+    jwt_authn) printf '%s\n' '      filters:' '        - name: weir.jwt_authn' \
+         "          config: { providers: [ { name: bench, issuer: https://bench.weir, audiences: [bench], jwks: { file: $WORK/auth/jwks.json }, forward_claims: { sub: x-jwt-sub } } ], rules: [ { match: { prefix: / }, requires: bench } ] }" ;;
+    basic_auth) printf '%s\n' '      filters:' '        - name: weir.basic_auth' \
+         "          config: { htpasswd_file: $WORK/auth/htpasswd }" ;;
+    tracing_*) ;;
     *) printf '%s\n' '      filters:' '        - name: weir.wasm' \
          "          config: { module: $(wasm_module "$1"), configuration: '{\"header\": \"x-added\", \"value\": \"bench\"}' }" ;;
   esac
 }
 REDIS_PORT=$((BACKEND_PORT + 20))
+SINK_PORT=$((BACKEND_PORT + 21))
 for v in "${VLIST[@]:1}"; do
-  [[ $v == java || $v == local_ratelimit || $v == redis_ratelimit ]] && continue
+  [[ $v == java || " $BUILTIN_VARIANTS " == *" $v "* ]] && continue
   m="$(wasm_module "$v")"
   if [[ $v == wasm ]]; then
     [[ -f "$m" ]] || { log "variant wasm (FILTER=wasm) needs WASM_MODULE=path/to/module.wasm"; exit 1; }
@@ -129,12 +150,78 @@ for v in "${VLIST[@]:1}"; do
 done
 rm -rf "$WORK"; mkdir -p "$WORK/plugins/add-header" "$WORK/check" "$OUTDIR"
 cp "$JAR" "$WORK/plugins/add-header/"
+
+# ---- 2a. credentials: every run sends the same request header (BENCH_HEADER, through an overlay of
+# the shared bench whose report.lua adds it), so no_filter and the auth variants parse the same bytes
+BENCH_HEADER=""
+if [[ " ${VLIST[*]} " == *" jwt_authn "* || " ${VLIST[*]} " == *" basic_auth "* ]]; then
+  mkdir -p "$WORK/auth"
+  # an RS256 key, its JWKS and one token valid for a day (openssl signs; python3 encodes)
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$WORK/auth/key.pem" 2>/dev/null
+  openssl rsa -in "$WORK/auth/key.pem" -noout -modulus | cut -d= -f2 >"$WORK/auth/modulus.hex"
+  python3 - "$WORK/auth" <<'PY'
+import base64, json, subprocess, sys, time
+d = sys.argv[1]
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+n = bytes.fromhex(open(d + "/modulus.hex").read().strip())
+json.dump({"keys": [{"kty": "RSA", "kid": "bench", "alg": "RS256", "use": "sig", "n": b64(n), "e": "AQAB"}]}, open(d + "/jwks.json", "w"))
+now = int(time.time())
+h = b64(json.dumps({"alg": "RS256", "typ": "JWT", "kid": "bench"}).encode())
+p = b64(json.dumps({"iss": "https://bench.weir", "aud": "bench", "sub": "bench-user", "iat": now, "exp": now + 86400}).encode())
+sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", d + "/key.pem"], input=f"{h}.{p}".encode(), capture_output=True, check=True).stdout
+open(d + "/token", "w").write(f"{h}.{p}.{b64(sig)}")
+PY
+  # a bcrypt (cost 10) htpasswd line, hashed by the library Weir itself uses
+  BCRYPT_JAR="$(ls "$ROOT"/distro/target/weir/lib/bcrypt-*.jar 2>/dev/null | head -1)"
+  BYTES_JAR="$(ls "$ROOT"/distro/target/weir/lib/bytes-*.jar 2>/dev/null | head -1)"
+  cat >"$WORK/auth/Hash.java" <<'JAVA'
+public class Hash {
+    public static void main(String[] a) {
+        System.out.println(a[0] + ":" + at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(10, a[1].toCharArray()));
+    }
+}
+JAVA
+  if [[ " ${VLIST[*]} " == *" basic_auth "* ]]; then
+    [[ -f "$BCRYPT_JAR" ]] || { log "basic_auth: bcrypt jar missing in distro/target/weir/lib (build first)"; exit 1; }
+    java -cp "$BCRYPT_JAR:$BYTES_JAR" "$WORK/auth/Hash.java" bench bench-password >"$WORK/auth/htpasswd"
+  fi
+  if [[ " ${VLIST[*]} " == *" jwt_authn "* ]]; then
+    BENCH_HEADER="authorization: Bearer $(cat "$WORK/auth/token")"
+  else
+    BENCH_HEADER="authorization: Basic $(printf 'bench:bench-password' | base64 -w0)"
+  fi
+  [[ " ${VLIST[*]} " == *" jwt_authn "* && " ${VLIST[*]} " == *" basic_auth "* ]] \
+    && { log "jwt_authn and basic_auth both read the authorization header: measure them in separate sessions"; exit 1; }
+fi
+SHARED_RUN="$SHARED"
+if [[ -n "$BENCH_HEADER" ]]; then # the shared bench, with report.lua adding the header to every request
+  rm -rf "$WORK/shared-overlay"; cp -r "$SHARED" "$WORK/shared-overlay"
+  cat >>"$WORK/shared-overlay/lib/report.lua" <<'LUA'
+
+-- added by bench/filter-cost.sh: one request header for every request (BENCH_HEADER="name: value")
+local bench_header = os.getenv("BENCH_HEADER")
+if bench_header and bench_header ~= "" then
+  local k, v = bench_header:match("^([^:]+):%s*(.*)$")
+  wrk.headers[k] = v
+end
+LUA
+  SHARED_RUN="$WORK/shared-overlay"
+  export BENCH_HEADER
+fi
+top_block() { # variant -> a top-level block (tracing), empty for the others
+  case "$1" in
+    tracing_1pct | tracing_100pct)
+      printf '%s\n' 'tracing:' '  service_name: weir-bench' "  sampling: $([[ $1 == tracing_1pct ]] && echo 0.01 || echo 1.0)" \
+        "  exporter: { zipkin: { endpoint: http://127.0.0.1:$SINK_PORT/api/v2/spans } }" ;;
+  esac
+}
 gen_config() { # out listen_port backend_port variant [admin_address]
-  local filters
-  filters="$(filter_block "$4")"
+  local filters top
+  filters="$(filter_block "$4")"; top="$(top_block "$4")"
   cat >"$1" <<YAML
 # generated by bench/filter-cost.sh ($(filter_label "$4"))
-plugin_dirs: [$WORK/plugins]
+${top:+$top
+}plugin_dirs: [$WORK/plugins]
 admin:
   address: ${5:-127.0.0.1:0}
 listeners:
@@ -160,8 +247,8 @@ for v in "${VLIST[@]}"; do
   gen_config "$WORK/$v.yaml" $((BACKEND_PORT + 5)) "$BACKEND_PORT" "$v"
   printf '%s\t%s\n' "$v" "$(filter_label "$v")" >>"$LEGEND"
 done
-for v in "${VLIST[@]:1}"; do # the comment line (2 lines of diff) and the 3 lines of the filter entry, nothing else
-  [[ "$(diff "$WORK/no_filter.yaml" "$WORK/$v.yaml" | grep -c '^[<>]')" -le 5 ]] \
+for v in "${VLIST[@]:1}"; do # the comment line (2 lines of diff) and the 3 lines of the filter entry (or the 4 of the tracing block), nothing else
+  [[ "$(diff "$WORK/no_filter.yaml" "$WORK/$v.yaml" | grep -c '^[<>]')" -le 6 ]] \
     || { log "the configs of no_filter and $v differ by more than the filter entry"; diff "$WORK/no_filter.yaml" "$WORK/$v.yaml" >&2; exit 1; }
 done
 cp "$WORK"/*.yaml "$OUTDIR/"
@@ -195,12 +282,39 @@ http {
   access_log off;
   server {
     listen 127.0.0.1:$CB;
-    location / { add_header x-backend-saw-x-added "\$http_x_added" always; return 200 "ok\n"; }
+    location / {
+      add_header x-backend-saw-x-added "\$http_x_added" always;
+      add_header x-backend-saw-x-jwt-sub "\$http_x_jwt_sub" always;
+      add_header x-backend-saw-traceparent "\$http_traceparent" always;
+      return 200 "ok\n";
+    }
   }
 }
 NGINX
 setsid nginx -p "$WORK/check" -c "$WORK/check/nginx.conf" -g 'daemon off;' >"$WORK/check/nginx.out" 2>&1 </dev/null &
 CHECK_PIDS+=("$!")
+SINK_PID=""
+stop_sink() { [[ -n "$SINK_PID" ]] && { kill -TERM -- "-$SINK_PID" 2>/dev/null || true; while kill -0 "$SINK_PID" 2>/dev/null; do sleep 0.1; done; }; SINK_PID=""; }
+if [[ " ${VLIST[*]} " == *" tracing_"* ]]; then # the span sink for the check and every run: 202 to any POST
+  [[ -z "$(ss -ltnH "sport = :$SINK_PORT")" ]] || { log "sink port $SINK_PORT is in use (pick another BACKEND_PORT)"; exit 1; }
+  mkdir -p "$WORK/sink"
+  cat >"$WORK/sink/nginx.conf" <<NGINX
+worker_processes 1;
+pid $WORK/sink/nginx.pid;
+error_log $WORK/sink/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log $WORK/sink/access.log;
+  client_body_buffer_size 1m;
+  server { listen 127.0.0.1:$SINK_PORT; location / { return 202; } }
+}
+NGINX
+  setsid nginx -p "$WORK/sink" -c "$WORK/sink/nginx.conf" -g 'daemon off;' >"$WORK/sink/nginx.out" 2>&1 </dev/null &
+  SINK_PID=$!
+  log "span sink nginx on 127.0.0.1:$SINK_PORT (pid $SINK_PID)"
+fi
+trap 'stop_checks; stop_redis; stop_sink' EXIT
+AUTH=(); [[ -n "$BENCH_HEADER" ]] && AUTH=(-H "$BENCH_HEADER")
 check_variant() { # variant: response head to check/$v.head; upstream connections opened for 20 requests
   local v="$1" i
   gen_config "$WORK/check/$v.yaml" "$CW" "$CB" "$v" "127.0.0.1:$CA"
@@ -209,15 +323,17 @@ check_variant() { # variant: response head to check/$v.head; upstream connection
   CHECK_PIDS+=("$pid")
   for i in $(seq 600); do
     kill -0 "$pid" 2>/dev/null || { log "check Weir ($v) died:"; tail -20 "$WORK/check/$v.out" >&2; exit 1; }
-    [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CW/small" || true)" == 200 ]] && break
+    [[ "$(curl -s "${AUTH[@]}" -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CW/small" || true)" == 200 ]] && break
     sleep 0.1
   done
-  curl -s -i -H 'x-added: from-client' "http://127.0.0.1:$CW/small" | tr -d '\r' | sed '/^$/q' >"$WORK/check/$v.head"
+  curl -s -i "${AUTH[@]}" -H 'x-added: from-client' "http://127.0.0.1:$CW/small" | tr -d '\r' | sed '/^$/q' >"$WORK/check/$v.head"
+  # without the credentials (an auth variant must answer 401)
+  curl -s -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$CW/small" >"$WORK/check/$v.nocred"
   # 20 sequential requests on one client connection: how many upstream connections does Weir open?
   local c0 c1
   c0="$(curl -s "http://127.0.0.1:$CA/stats" | awk -F': ' '/^weir_cluster_upstream_cx_total/{print $2}')"
   # shellcheck disable=SC2046 # one URL per word
-  curl -s $(for i in $(seq 20); do echo "http://127.0.0.1:$CW/small"; done) >/dev/null
+  curl -s "${AUTH[@]}" $(for i in $(seq 20); do echo "http://127.0.0.1:$CW/small"; done) >/dev/null
   c1="$(curl -s "http://127.0.0.1:$CA/stats" | awk -F': ' '/^weir_cluster_upstream_cx_total/{print $2}')"
   curl -s "http://127.0.0.1:$CA/stats/prometheus" >"$WORK/check/$v.stats"
   echo "$v $(( ${c1:-0} - ${c0:-0} ))" >>"$WORK/check/upstream-cx.txt"
@@ -234,11 +350,18 @@ for v in "${VLIST[@]}"; do
   check_variant "$v"
   h="$WORK/check/$v.head"
   case "$v" in
-    no_filter) grep -qx 'x-backend-saw-x-added: from-client' "$h" && ! grep -q '^x-added:' "$h" ;;
+    no_filter) grep -qx 'x-backend-saw-x-added: from-client' "$h" && ! grep -q '^x-added:' "$h" \
+                 && ! grep -q '^x-backend-saw-traceparent:' "$h" ;;
     local_ratelimit | redis_ratelimit) # passes like no filter, and the filter counted the requests it allowed
       grep -qx 'x-backend-saw-x-added: from-client' "$h" && ! grep -q '^x-added:' "$h" \
         && awk '/^weir_ratelimit_allowed_total/ {n += $2} END {exit !(n >= 21)}' "$WORK/check/$v.stats" ;;
     java) grep -qx 'x-added: bench' "$h" && grep -qx 'x-backend-saw-x-added: bench' "$h" ;;
+    jwt_authn) # the token's sub reached the backend; no token: 401
+      grep -qx 'x-backend-saw-x-jwt-sub: bench-user' "$h" && grep -qx 401 "$WORK/check/$v.nocred" ;;
+    basic_auth) # the right password passes; none: 401
+      grep -qx 'HTTP/1.1 200 OK' "$h" && grep -qx 401 "$WORK/check/$v.nocred" ;;
+    tracing_*) # passes like no filter, and the backend saw a traceparent Weir made (the client sent none)
+      grep -qx 'x-backend-saw-x-added: from-client' "$h" && grep -q '^x-backend-saw-traceparent: 00-[0-9a-f]\{32\}-[0-9a-f]\{16\}-0[01]$' "$h" ;;
     *) grep -qx 'x-added: bench' "$h" && grep -qx 'x-backend-saw-x-added: \(bench\|from-client\)' "$h" ;;
   esac || { log "$v check failed:"; cat "$h" >&2; exit 1; }
   log "check passed for $v ($(grep -i '^x-added:\|^x-backend-saw' "$h" | tr '\n' ' '))"
@@ -281,7 +404,7 @@ for i in $(seq "$RUNS"); do
     N=$((N + 1)); log "run $i $v ($N of $TOTAL; PEERS=\"$PEERS\" REPS=$REPS)"
     export OURS_CMD="exec $WEIR run -c $WORK/$v.yaml --concurrency 1"
     before="$(newest_report)"
-    bash "$SHARED/run.sh" >"$WORK/run-$i-$v.log"
+    bash "$SHARED_RUN/run.sh" >"$WORK/run-$i-$v.log"
     after="$(newest_report)"
     [[ -n "$after" && "$after" != "$before" ]] || { log "run $i $v: no new report"; exit 1; }
     s="$(basename "$after" .md)"
@@ -299,7 +422,9 @@ upcx = dict(l.split() for l in open(upcx) if l.strip())
 LBL = dict(l.rstrip("\n").split("\t", 1) for l in open(legend) if l.strip())
 V = list(LBL)                      # in the order of VARIANTS, no_filter first
 F = V[1:]                          # the filtered variants
-def target(v): return 1.03 if v in ("java", "local_ratelimit") else (float("inf") if v == "redis_ratelimit" else 1.05)
+TARGETS = {"java": 1.03, "local_ratelimit": 1.03, "tracing_1pct": 1.02, "tracing_100pct": 1.10,
+           "redis_ratelimit": float("inf"), "jwt_authn": float("inf"), "basic_auth": float("inf")}
+def target(v): return TARGETS.get(v, 1.05)  # weir.wasm variants: 1.05
 
 def load(base):
     meta = dict(l.rstrip("\n").split("=", 1) for l in open(base + ".meta.txt") if "=" in l)
