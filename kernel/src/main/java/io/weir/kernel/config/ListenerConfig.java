@@ -8,10 +8,24 @@ import java.util.List;
  *
  * <p>YAML keys: {@code name}, {@code address}, {@code http} (see {@link HttpConfig}), {@code
  * per_connection_buffer_limit} (bytes, default 1 MiB: the high watermark of each connection's
- * outbound buffer before the other side stops being read).
+ * outbound buffer before the other side stops being read), {@code traffic_direction} ({@code
+ * inbound}, the default, or {@code outbound}: Envoy's listener field; it picks the {@code reporter}
+ * of Istio's metrics).
  */
 public record ListenerConfig(
-        String name, HostPort address, HttpConfig http, int perConnectionBufferLimitBytes) {
+        String name,
+        HostPort address,
+        HttpConfig http,
+        int perConnectionBufferLimitBytes,
+        TrafficDirection trafficDirection) {
+
+    /** Envoy's {@code traffic_direction}: who the listener's requests are for. */
+    public enum TrafficDirection {
+        /** Requests to this workload (an Istio sidecar's inbound listener). */
+        INBOUND,
+        /** Requests this workload sends (an Istio sidecar's outbound listener). */
+        OUTBOUND
+    }
 
     /**
      * The HTTP connection manager of a listener.

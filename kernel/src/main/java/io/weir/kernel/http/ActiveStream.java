@@ -15,6 +15,7 @@ import io.weir.kernel.http1.RequestParser;
 import io.weir.kernel.http1.ResponseHead;
 import io.weir.kernel.router.PathNormalizer;
 import io.weir.kernel.router.RouteEntry;
+import io.weir.kernel.stats.IstioMetrics;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -579,7 +580,20 @@ final class ActiveStream {
         if (responseCode != 0) {
             st.countResponse(slot(), responseCode);
         }
-        st.rqTime.record(slot(), durNanos / 1e6);
+        st.rqTime.record(slot(), durNanos / 1e6, traceId);
+        IstioMetrics.Reporter istio = hcm.lr.istio;
+        if (istio != null) {
+            istio.record(
+                    slot(),
+                    authority,
+                    responseCode,
+                    flags,
+                    ResponseFlag::format,
+                    durNanos / 1e6,
+                    bytesReceived,
+                    bytesSent,
+                    traceId);
+        }
         if (router != null) {
             router.release();
         }
