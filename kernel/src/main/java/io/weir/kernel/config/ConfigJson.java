@@ -145,6 +145,9 @@ public final class ConfigJson {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("path", a.path());
         m.put("format", a.format().name().toLowerCase(Locale.ROOT));
+        if (a.textFormat() != null) {
+            m.put("text_format", a.textFormat().source());
+        }
         return m;
     }
 

@@ -1,5 +1,6 @@
 package io.weir.kernel.config;
 
+import io.weir.kernel.accesslog.TextFormat;
 import java.time.Duration;
 import java.util.List;
 
@@ -94,10 +95,17 @@ public record ListenerConfig(
     }
 
     /**
-     * YAML {@code {path: /dev/stdout | FILE, format: text | json}}. {@code text} is Envoy's default
-     * format; {@code json} one object a line.
+     * YAML {@code {path: /dev/stdout | FILE, format: text | json, text_format: "..."}}. {@code
+     * text} is Envoy's default format, or {@code text_format} (Envoy's command operators) when
+     * given; {@code json} one object a line.
+     *
+     * @param textFormat the compiled {@code text_format}, or null for Envoy's default
      */
-    public record AccessLogConfig(String path, Format format) {
+    public record AccessLogConfig(String path, Format format, TextFormat textFormat) {
+        public AccessLogConfig(String path, Format format) {
+            this(path, format, null);
+        }
+
         /** Access log line formats. */
         public enum Format {
             TEXT,

@@ -1,5 +1,6 @@
 package io.weir.kernel.config;
 
+import io.weir.kernel.accesslog.TextFormat;
 import io.weir.kernel.config.ClusterConfig.LbPolicy;
 import io.weir.kernel.config.ListenerConfig.AccessLogConfig;
 import io.weir.kernel.config.ListenerConfig.FilterConfig;
@@ -289,7 +290,7 @@ final class WeirBinder {
     }
 
     private AccessLogConfig accessLog(Node n) {
-        Node.Struct s = n.requiredStruct("path", "format");
+        Node.Struct s = n.requiredStruct("path", "format", "text_format");
         if (s == null) {
             return null;
         }
@@ -303,8 +304,22 @@ final class WeirBinder {
             }
         }
         String format = s.get("format").oneOf(LOG_FORMATS, "text");
+        Node textNode = s.get("text_format");
+        TextFormat textFormat = null;
+        if (textNode.isPresent()) {
+            String text = textNode.requiredString();
+            if (text != null && !format.equals("text")) {
+                textNode.error("only with format: text (format is " + format + ")");
+            } else if (text != null) {
+                try {
+                    textFormat = TextFormat.compile(text);
+                } catch (IllegalArgumentException e) {
+                    textNode.error(e.getMessage());
+                }
+            }
+        }
         return new AccessLogConfig(
-                path, AccessLogConfig.Format.valueOf(format.toUpperCase(Locale.ROOT)));
+                path, AccessLogConfig.Format.valueOf(format.toUpperCase(Locale.ROOT)), textFormat);
     }
 
     private static ClusterConfig cluster(Node n, Unique names) {

@@ -56,6 +56,7 @@ final class ActiveStream {
     private long bytesReceived;
     private long bytesSent;
     private String details;
+    private HeaderMap responseHeaders; // as sent, for the access log's %RESP(X)%
 
     ActiveStream(HttpConnectionManager hcm, RequestHead head, long bodyLength) {
         this.hcm = hcm;
@@ -335,6 +336,7 @@ final class ActiveStream {
             }
         }
         connectionHeader(h);
+        responseHeaders = h;
         responseCode = up.status;
         responseStarted = true;
         hcm.channel.write(
@@ -534,6 +536,7 @@ final class ActiveStream {
             }
         }
         Channel ch = hcm.channel;
+        responseHeaders = h;
         responseCode = status;
         responseStarted = true;
         ch.write(Http1Writer.responseHead(ch.alloc(), status, reason(status), h), ch.voidPromise());
@@ -628,7 +631,10 @@ final class ActiveStream {
                         route == null ? null : route.name,
                         router == null ? null : router.clusterName(),
                         hcm.remoteIp,
-                        details);
+                        details,
+                        traceId,
+                        h,
+                        responseHeaders);
         for (AccessLog l : hcm.lr.accessLogs) {
             l.log(e);
         }

@@ -238,7 +238,7 @@ public final class WeirServer implements AutoCloseable {
     private BoundListener newListener(ListenerConfig lc, ListenerFilters filters) {
         List<AccessLog> logs = new ArrayList<>();
         for (ListenerConfig.AccessLogConfig al : lc.http().accessLog()) {
-            AccessLog l = AccessLogs.open(al.path(), al.format(), stats);
+            AccessLog l = AccessLogs.open(al.path(), al.format(), al.textFormat(), stats);
             logs.add(l);
             accessLogs.add(l);
         }
@@ -530,7 +530,7 @@ public final class WeirServer implements AutoCloseable {
         }
         List<AccessLog> logs = new ArrayList<>();
         for (ListenerConfig.AccessLogConfig al : lc.http().accessLog()) {
-            AccessLog l = AccessLogs.open(al.path(), al.format(), stats);
+            AccessLog l = AccessLogs.open(al.path(), al.format(), al.textFormat(), stats);
             logs.add(l);
             accessLogs.add(l);
         }
