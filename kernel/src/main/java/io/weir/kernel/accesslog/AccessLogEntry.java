@@ -1,5 +1,7 @@
 package io.weir.kernel.accesslog;
 
+import io.weir.kernel.http1.HeaderMap;
+
 /**
  * What is logged for one finished request. Built by the worker at the end of the stream and handed
  * to {@link AccessLog#log}; immutable, so the writer thread may read it later.
@@ -27,6 +29,10 @@ package io.weir.kernel.accesslog;
  * @param clusterName name of the upstream cluster
  * @param downstreamRemoteAddress {@code ip:port} of the client
  * @param responseCodeDetails why the response code was chosen ({@code via_upstream}, ...)
+ * @param traceId the trace's id (32 hex digits) when the request was traced, else null
+ * @param requestHeaders the request's headers, for custom formats' {@code %REQ(X)%}; never changed
+ *     once the entry is made (the stream has ended), null when there was no request head
+ * @param responseHeaders the response's headers as sent, for {@code %RESP(X)%}, or null
  */
 public record AccessLogEntry(
         long startEpochMillis,
@@ -47,4 +53,7 @@ public record AccessLogEntry(
         String routeName,
         String clusterName,
         String downstreamRemoteAddress,
-        String responseCodeDetails) {}
+        String responseCodeDetails,
+        String traceId,
+        HeaderMap requestHeaders,
+        HeaderMap responseHeaders) {}

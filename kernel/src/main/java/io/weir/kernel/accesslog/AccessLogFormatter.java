@@ -16,8 +16,10 @@ final class AccessLogFormatter {
 
     private AccessLogFormatter() {}
 
-    static void append(Format format, AccessLogEntry e, StringBuilder out) {
-        if (format == Format.JSON) {
+    static void append(Format format, TextFormat custom, AccessLogEntry e, StringBuilder out) {
+        if (custom != null) {
+            custom.append(e, out);
+        } else if (format == Format.JSON) {
             json(e, out);
         } else {
             text(e, out);
@@ -73,7 +75,7 @@ final class AccessLogFormatter {
         out.append("\"\n");
     }
 
-    private static void textValue(StringBuilder out, String v) {
+    static void textValue(StringBuilder out, String v) {
         if (v == null || v.isEmpty()) {
             out.append('-');
             return;
@@ -115,6 +117,7 @@ final class AccessLogFormatter {
         jsonString(out, "cluster_name", e.clusterName());
         jsonString(out, "downstream_remote_address", e.downstreamRemoteAddress());
         jsonString(out, "response_code_details", e.responseCodeDetails());
+        jsonString(out, "trace_id", e.traceId());
         out.append("}\n");
     }
 

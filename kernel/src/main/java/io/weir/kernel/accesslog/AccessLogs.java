@@ -24,6 +24,11 @@ public final class AccessLogs {
      * @throws UncheckedIOException when the file cannot be opened
      */
     public static AccessLog open(String path, Format format, Stats stats) {
+        return open(path, format, null, stats);
+    }
+
+    /** As {@link #open(String, Format, Stats)}, with a custom text format (null: the default). */
+    public static AccessLog open(String path, Format format, TextFormat textFormat, Stats stats) {
         if (path == null || path.isEmpty()) {
             throw new IllegalArgumentException("access log path must not be empty");
         }
@@ -40,11 +45,21 @@ public final class AccessLogs {
                 }
             }
         }
-        return open(sink, path, format, stats, DEFAULT_CAPACITY);
+        return open(sink, path, format, textFormat, stats, DEFAULT_CAPACITY);
     }
 
     static AsyncAccessLog open(
             LogSink sink, String path, Format format, Stats stats, int capacity) {
+        return open(sink, path, format, null, stats, capacity);
+    }
+
+    static AsyncAccessLog open(
+            LogSink sink,
+            String path,
+            Format format,
+            TextFormat textFormat,
+            Stats stats,
+            int capacity) {
         Counter dropped =
                 stats.counter(
                         "weir_access_log_dropped_total",
@@ -60,6 +75,7 @@ public final class AccessLogs {
         return new AsyncAccessLog(
                 path,
                 format == null ? Format.TEXT : format,
+                textFormat,
                 sink,
                 capacity,
                 dropped,

@@ -30,6 +30,7 @@ final class AsyncAccessLog implements AccessLog {
 
     private final String path;
     private final Format format;
+    private final TextFormat textFormat;
     private final LogSink sink;
     private final MpscQueue<Object> queue;
     private final Counter droppedStat;
@@ -54,6 +55,7 @@ final class AsyncAccessLog implements AccessLog {
     AsyncAccessLog(
             String path,
             Format format,
+            TextFormat textFormat,
             LogSink sink,
             int capacity,
             Counter droppedStat,
@@ -61,6 +63,7 @@ final class AsyncAccessLog implements AccessLog {
             int slot) {
         this.path = path;
         this.format = format;
+        this.textFormat = textFormat;
         this.sink = sink;
         this.queue = new MpscQueue<>(capacity);
         this.droppedStat = droppedStat;
@@ -173,7 +176,7 @@ final class AsyncAccessLog implements AccessLog {
     private void append(AccessLogEntry e) {
         int mark = batch.length();
         try {
-            AccessLogFormatter.append(format, e, batch);
+            AccessLogFormatter.append(format, textFormat, e, batch);
         } catch (RuntimeException ex) {
             batch.setLength(mark);
             writeError("format", ex);

@@ -16,10 +16,12 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.weir.kernel.stats.Stats;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -75,7 +77,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     record Endpoint(
-            String path, HttpMethod method, String help, Function<QueryStringDecoder, Reply> fn) {}
+            String path,
+            HttpMethod method,
+            String help,
+            BiFunction<QueryStringDecoder, FullHttpRequest, Reply> fn) {}
 
     private final AdminContext ctx;
     private final Map<String, Endpoint> endpoints = new LinkedHashMap<>();
@@ -86,10 +91,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         get("/", "this list", q -> Reply.text(HttpResponseStatus.OK, index()));
         get("/ready", "200 LIVE when serving, else 503 and the state", q -> ready());
         get("/stats", "all stats, one line each (?format=prometheus, ?filter=REGEX)", this::stats);
-        get(
+        endpoints.put(
                 "/stats/prometheus",
-                "all stats in Prometheus text format 0.0.4",
-                q -> Reply.of(HttpResponseStatus.OK, PROMETHEUS, ctx.stats().renderPrometheus()));
+                new Endpoint(
+                        "/stats/prometheus",
+                        HttpMethod.GET,
+                        "all stats in Prometheus text format 0.0.4 (OpenMetrics 1.0 if accepted)",
+                        (q, req) -> prometheus(req)));
         get(
                 "/config_dump",
                 "the running configuration as JSON",
@@ -138,11 +146,22 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private void get(String path, String help, Function<QueryStringDecoder, Reply> fn) {
-        endpoints.put(path, new Endpoint(path, HttpMethod.GET, help, fn));
+        endpoints.put(path, new Endpoint(path, HttpMethod.GET, help, (q, req) -> fn.apply(q)));
     }
 
     private void post(String path, String help, Function<QueryStringDecoder, Reply> fn) {
-        endpoints.put(path, new Endpoint(path, HttpMethod.POST, help, fn));
+        endpoints.put(path, new Endpoint(path, HttpMethod.POST, help, (q, req) -> fn.apply(q)));
+    }
+
+    /** Prometheus text 0.0.4, or OpenMetrics 1.0 when the {@code accept} header prefers it. */
+    private Reply prometheus(FullHttpRequest req) {
+        if (Negotiation.prefersOpenMetrics(req.headers().getAll(HttpHeaderNames.ACCEPT))) {
+            return Reply.of(
+                    HttpResponseStatus.OK,
+                    Stats.OPENMETRICS_CONTENT_TYPE,
+                    ctx.stats().renderOpenMetrics());
+        }
+        return Reply.of(HttpResponseStatus.OK, PROMETHEUS, ctx.stats().renderPrometheus());
     }
 
     private String renderIndex() {
@@ -321,7 +340,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     ch.channel().remoteAddress());
         }
         try {
-            Reply r = ep.fn().apply(q);
+            Reply r = ep.fn().apply(q, req);
             return r.body() == null
                     ? new Reply(r.status(), r.contentType(), "", r.allow(), r.after(), r.pending())
                     : r;

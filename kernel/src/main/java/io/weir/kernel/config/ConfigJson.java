@@ -75,6 +75,18 @@ public final class ConfigJson {
                                         : p.toString()));
         m.put("listeners", map(c.listeners(), ConfigJson::listener));
         m.put("clusters", map(c.clusters(), ConfigJson::cluster));
+        WeirConfig.IstioMetricsConfig im = c.observability().istioMetrics();
+        if (im != null) {
+            Map<String, Object> istio = new LinkedHashMap<>();
+            istio.put("enabled", true);
+            istio.put("workload", im.workload());
+            istio.put("namespace", im.namespace());
+            istio.put("app", im.app());
+            istio.put("version", im.version());
+            istio.put("mesh_cluster", im.meshCluster());
+            istio.put("service", im.service());
+            m.put("observability", Map.of("istio_metrics", istio));
+        }
         return m;
     }
 
@@ -83,6 +95,7 @@ public final class ConfigJson {
         m.put("name", l.name());
         m.put("address", l.address().toString());
         m.put("per_connection_buffer_limit", l.perConnectionBufferLimitBytes());
+        m.put("traffic_direction", l.trafficDirection().name().toLowerCase(Locale.ROOT));
         m.put("http", http(l.http()));
         return m;
     }
@@ -132,6 +145,9 @@ public final class ConfigJson {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("path", a.path());
         m.put("format", a.format().name().toLowerCase(Locale.ROOT));
+        if (a.textFormat() != null) {
+            m.put("text_format", a.textFormat().source());
+        }
         return m;
     }
 

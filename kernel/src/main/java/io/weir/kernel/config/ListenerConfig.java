@@ -1,5 +1,6 @@
 package io.weir.kernel.config;
 
+import io.weir.kernel.accesslog.TextFormat;
 import java.time.Duration;
 import java.util.List;
 
@@ -8,10 +9,24 @@ import java.util.List;
  *
  * <p>YAML keys: {@code name}, {@code address}, {@code http} (see {@link HttpConfig}), {@code
  * per_connection_buffer_limit} (bytes, default 1 MiB: the high watermark of each connection's
- * outbound buffer before the other side stops being read).
+ * outbound buffer before the other side stops being read), {@code traffic_direction} ({@code
+ * inbound}, the default, or {@code outbound}: Envoy's listener field; it picks the {@code reporter}
+ * of Istio's metrics).
  */
 public record ListenerConfig(
-        String name, HostPort address, HttpConfig http, int perConnectionBufferLimitBytes) {
+        String name,
+        HostPort address,
+        HttpConfig http,
+        int perConnectionBufferLimitBytes,
+        TrafficDirection trafficDirection) {
+
+    /** Envoy's {@code traffic_direction}: who the listener's requests are for. */
+    public enum TrafficDirection {
+        /** Requests to this workload (an Istio sidecar's inbound listener). */
+        INBOUND,
+        /** Requests this workload sends (an Istio sidecar's outbound listener). */
+        OUTBOUND
+    }
 
     /**
      * The HTTP connection manager of a listener.
@@ -80,10 +95,17 @@ public record ListenerConfig(
     }
 
     /**
-     * YAML {@code {path: /dev/stdout | FILE, format: text | json}}. {@code text} is Envoy's default
-     * format; {@code json} one object a line.
+     * YAML {@code {path: /dev/stdout | FILE, format: text | json, text_format: "..."}}. {@code
+     * text} is Envoy's default format, or {@code text_format} (Envoy's command operators) when
+     * given; {@code json} one object a line.
+     *
+     * @param textFormat the compiled {@code text_format}, or null for Envoy's default
      */
-    public record AccessLogConfig(String path, Format format) {
+    public record AccessLogConfig(String path, Format format, TextFormat textFormat) {
+        public AccessLogConfig(String path, Format format) {
+            this(path, format, null);
+        }
+
         /** Access log line formats. */
         public enum Format {
             TEXT,

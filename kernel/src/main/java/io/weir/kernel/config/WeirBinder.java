@@ -1,5 +1,6 @@
 package io.weir.kernel.config;
 
+import io.weir.kernel.accesslog.TextFormat;
 import io.weir.kernel.config.ClusterConfig.LbPolicy;
 import io.weir.kernel.config.ListenerConfig.AccessLogConfig;
 import io.weir.kernel.config.ListenerConfig.FilterConfig;
@@ -39,6 +40,9 @@ final class WeirBinder {
     private static final List<String> LB_POLICIES =
             List.of("round_robin", "least_request", "random");
     private static final List<String> LOG_FORMATS = List.of("text", "json");
+    private static final List<String> TRAFFIC_DIRECTIONS = List.of("inbound", "outbound");
+    private static final Pattern SERVICE_HOST =
+            Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
 
     private final Path baseDir;
     private final FilterSource filterSource;
@@ -60,7 +64,8 @@ final class WeirBinder {
             root.error("empty config");
             return null;
         }
-        Node.Struct s = root.struct("admin", "plugin_dirs", "listeners", "clusters");
+        Node.Struct s =
+                root.struct("admin", "plugin_dirs", "listeners", "clusters", "observability");
         if (s == null) {
             return null;
         }
@@ -98,8 +103,69 @@ final class WeirBinder {
                 ref.node().error("unknown cluster " + Node.quote(ref.name()));
             }
         }
+        WeirConfig.ObservabilityConfig observability = observability(s.get("observability"));
         return new WeirConfig(
-                baseDir, admin, pluginDirs, immutable(listeners), immutable(clusters));
+                baseDir,
+                admin,
+                pluginDirs,
+                immutable(listeners),
+                immutable(clusters),
+                observability);
+    }
+
+    private static WeirConfig.ObservabilityConfig observability(Node n) {
+        Node.Struct s = n.struct("istio_metrics");
+        if (s == null) {
+            return WeirConfig.ObservabilityConfig.NONE;
+        }
+        return new WeirConfig.ObservabilityConfig(istioMetrics(s.get("istio_metrics")));
+    }
+
+    /** {@code observability.istio_metrics}: on when present, unless {@code enabled: false}. */
+    private static WeirConfig.IstioMetricsConfig istioMetrics(Node n) {
+        Node.Struct s =
+                n.struct(
+                        "enabled",
+                        "workload",
+                        "namespace",
+                        "app",
+                        "version",
+                        "mesh_cluster",
+                        "service");
+        if (s == null) {
+            return null;
+        }
+        boolean enabled = s.get("enabled").bool(true);
+        String workload = labelValue(s.get("workload"));
+        String namespace = labelValue(s.get("namespace"));
+        String app = labelValue(s.get("app"));
+        String version = labelValue(s.get("version"));
+        String cluster = labelValue(s.get("mesh_cluster"));
+        Node serviceNode = s.get("service");
+        String service = labelValue(serviceNode);
+        if (service != null && !SERVICE_HOST.matcher(service).matches()) {
+            serviceNode.error(
+                    "invalid service "
+                            + Node.quote(service)
+                            + " (expected a lower-case host name such as"
+                            + " reviews.default.svc.cluster.local)");
+        }
+        return enabled
+                ? new WeirConfig.IstioMetricsConfig(
+                        workload, namespace, app, version, cluster, service)
+                : null;
+    }
+
+    /** An optional non-empty label value without control characters; null when absent. */
+    private static String labelValue(Node n) {
+        if (!n.isPresent()) {
+            return null;
+        }
+        String v = n.requiredString();
+        if (v != null && v.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            n.error("must not contain control characters");
+        }
+        return v;
     }
 
     /** {@code plugin_dirs}: a list of directories relative to the config file; default plugins. */
@@ -129,7 +195,13 @@ final class WeirBinder {
     }
 
     private ListenerConfig listener(Node n, Unique names, Unique addresses) {
-        Node.Struct s = n.requiredStruct("name", "address", "http", "per_connection_buffer_limit");
+        Node.Struct s =
+                n.requiredStruct(
+                        "name",
+                        "address",
+                        "http",
+                        "per_connection_buffer_limit",
+                        "traffic_direction");
         if (s == null) {
             return null;
         }
@@ -144,7 +216,13 @@ final class WeirBinder {
         long bufferLimit =
                 s.get("per_connection_buffer_limit")
                         .size(DEFAULT_PER_CONNECTION_BUFFER_LIMIT, 1, Integer.MAX_VALUE);
-        return new ListenerConfig(name, address, http, (int) bufferLimit);
+        String direction = s.get("traffic_direction").oneOf(TRAFFIC_DIRECTIONS, "inbound");
+        return new ListenerConfig(
+                name,
+                address,
+                http,
+                (int) bufferLimit,
+                ListenerConfig.TrafficDirection.valueOf(direction.toUpperCase(Locale.ROOT)));
     }
 
     private HttpConfig http(Node n) {
@@ -212,7 +290,7 @@ final class WeirBinder {
     }
 
     private AccessLogConfig accessLog(Node n) {
-        Node.Struct s = n.requiredStruct("path", "format");
+        Node.Struct s = n.requiredStruct("path", "format", "text_format");
         if (s == null) {
             return null;
         }
@@ -226,8 +304,22 @@ final class WeirBinder {
             }
         }
         String format = s.get("format").oneOf(LOG_FORMATS, "text");
+        Node textNode = s.get("text_format");
+        TextFormat textFormat = null;
+        if (textNode.isPresent()) {
+            String text = textNode.requiredString();
+            if (text != null && !format.equals("text")) {
+                textNode.error("only with format: text (format is " + format + ")");
+            } else if (text != null) {
+                try {
+                    textFormat = TextFormat.compile(text);
+                } catch (IllegalArgumentException e) {
+                    textNode.error(e.getMessage());
+                }
+            }
+        }
         return new AccessLogConfig(
-                path, AccessLogConfig.Format.valueOf(format.toUpperCase(Locale.ROOT)));
+                path, AccessLogConfig.Format.valueOf(format.toUpperCase(Locale.ROOT)), textFormat);
     }
 
     private static ClusterConfig cluster(Node n, Unique names) {

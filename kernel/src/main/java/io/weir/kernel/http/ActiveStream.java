@@ -15,6 +15,7 @@ import io.weir.kernel.http1.RequestParser;
 import io.weir.kernel.http1.ResponseHead;
 import io.weir.kernel.router.PathNormalizer;
 import io.weir.kernel.router.RouteEntry;
+import io.weir.kernel.stats.IstioMetrics;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -55,6 +56,7 @@ final class ActiveStream {
     private long bytesReceived;
     private long bytesSent;
     private String details;
+    private HeaderMap responseHeaders; // as sent, for the access log's %RESP(X)%
 
     ActiveStream(HttpConnectionManager hcm, RequestHead head, long bodyLength) {
         this.hcm = hcm;
@@ -334,6 +336,7 @@ final class ActiveStream {
             }
         }
         connectionHeader(h);
+        responseHeaders = h;
         responseCode = up.status;
         responseStarted = true;
         hcm.channel.write(
@@ -533,6 +536,7 @@ final class ActiveStream {
             }
         }
         Channel ch = hcm.channel;
+        responseHeaders = h;
         responseCode = status;
         responseStarted = true;
         ch.write(Http1Writer.responseHead(ch.alloc(), status, reason(status), h), ch.voidPromise());
@@ -579,7 +583,20 @@ final class ActiveStream {
         if (responseCode != 0) {
             st.countResponse(slot(), responseCode);
         }
-        st.rqTime.record(slot(), durNanos / 1e6);
+        st.rqTime.record(slot(), durNanos / 1e6, traceId);
+        IstioMetrics.Reporter istio = hcm.lr.istio;
+        if (istio != null) {
+            istio.record(
+                    slot(),
+                    authority,
+                    responseCode,
+                    flags,
+                    ResponseFlag::format,
+                    durNanos / 1e6,
+                    bytesReceived,
+                    bytesSent,
+                    traceId);
+        }
         if (router != null) {
             router.release();
         }
@@ -614,7 +631,10 @@ final class ActiveStream {
                         route == null ? null : route.name,
                         router == null ? null : router.clusterName(),
                         hcm.remoteIp,
-                        details);
+                        details,
+                        traceId,
+                        h,
+                        responseHeaders);
         for (AccessLog l : hcm.lr.accessLogs) {
             l.log(e);
         }

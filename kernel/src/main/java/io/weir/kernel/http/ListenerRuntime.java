@@ -3,6 +3,7 @@ package io.weir.kernel.http;
 import io.weir.kernel.accesslog.AccessLog;
 import io.weir.kernel.config.ListenerConfig;
 import io.weir.kernel.router.RouteTable;
+import io.weir.kernel.stats.IstioMetrics;
 import java.util.List;
 
 /**
@@ -16,6 +17,9 @@ public final class ListenerRuntime {
     public final ListenerStats stats;
     public final List<AccessLog> accessLogs;
 
+    /** Where Istio's standard metrics of this listener's requests go, or null when they are off. */
+    public final IstioMetrics.Reporter istio;
+
     /** The listener's filters in this generation; empty for the router alone. */
     public final ListenerFilters filters;
 
@@ -24,6 +28,16 @@ public final class ListenerRuntime {
             ListenerStats stats,
             List<AccessLog> accessLogs,
             ListenerFilters filters) {
+        this(config, stats, accessLogs, filters, null);
+    }
+
+    public ListenerRuntime(
+            ListenerConfig config,
+            ListenerStats stats,
+            List<AccessLog> accessLogs,
+            ListenerFilters filters,
+            IstioMetrics.Reporter istio) {
+        this.istio = istio;
         this.config = config;
         this.http = config.http();
         this.routes = new RouteTable(config.http());

@@ -25,6 +25,8 @@ import io.weir.kernel.http.ListenerHandle;
 import io.weir.kernel.http.ListenerRuntime;
 import io.weir.kernel.http.ListenerStats;
 import io.weir.kernel.http.Worker;
+import io.weir.kernel.stats.IstioMetrics;
+import io.weir.kernel.stats.JvmMetrics;
 import io.weir.kernel.stats.Stats;
 import io.weir.kernel.upstream.Cluster;
 import io.weir.kernel.upstream.ClusterManager;
@@ -60,6 +62,7 @@ public final class WeirServer implements AutoCloseable {
     private final ServerOptions options;
     private final Transport transport;
     private final Stats stats;
+    private final IstioMetrics istio;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final Map<String, InetSocketAddress> listenerAddresses =
             java.util.Collections.synchronizedMap(new LinkedHashMap<>());
@@ -96,6 +99,40 @@ public final class WeirServer implements AutoCloseable {
         this.transport = Transport.select(options.forceNio());
         this.stats = new Stats(options.concurrency());
         this.filterServices = new FilterServices(stats);
+        WeirConfig.IstioMetricsConfig im = config.observability().istioMetrics();
+        this.istio =
+                im == null ? null : new IstioMetrics(stats, istioIdentity(im, System.getenv()));
+    }
+
+    /**
+     * This workload's Istio identity: the configured values, else the workload from {@code
+     * POD_NAME} (see {@link IstioMetrics#workloadFromPodName}) and the namespace from {@code
+     * POD_NAMESPACE}, else {@code unknown}.
+     */
+    static IstioMetrics.Identity istioIdentity(
+            WeirConfig.IstioMetricsConfig c, Map<String, String> env) {
+        String pod = env.get("POD_NAME");
+        String podNamespace = env.get("POD_NAMESPACE");
+        return new IstioMetrics.Identity(
+                orUnknown(
+                        c.workload() != null
+                                ? c.workload()
+                                : IstioMetrics.workloadFromPodName(pod)),
+                orUnknown(c.namespace() != null ? c.namespace() : podNamespace),
+                orUnknown(c.app()),
+                orUnknown(c.version()),
+                orUnknown(c.meshCluster()),
+                orUnknown(c.service()));
+    }
+
+    private static String orUnknown(String v) {
+        return v == null || v.isEmpty() ? IstioMetrics.UNKNOWN : v;
+    }
+
+    private IstioMetrics.Reporter istioReporter(ListenerConfig lc) {
+        return istio == null
+                ? null
+                : istio.reporter(lc.trafficDirection() == ListenerConfig.TrafficDirection.OUTBOUND);
     }
 
     /** A bound listener: its config, the handle connections read, its sockets. */
@@ -201,12 +238,12 @@ public final class WeirServer implements AutoCloseable {
     private BoundListener newListener(ListenerConfig lc, ListenerFilters filters) {
         List<AccessLog> logs = new ArrayList<>();
         for (ListenerConfig.AccessLogConfig al : lc.http().accessLog()) {
-            AccessLog l = AccessLogs.open(al.path(), al.format(), stats);
+            AccessLog l = AccessLogs.open(al.path(), al.format(), al.textFormat(), stats);
             logs.add(l);
             accessLogs.add(l);
         }
         ListenerStats ls = new ListenerStats(stats, lc.name());
-        ListenerRuntime lr = new ListenerRuntime(lc, ls, logs, filters);
+        ListenerRuntime lr = new ListenerRuntime(lc, ls, logs, filters, istioReporter(lc));
         return new BoundListener(lc, new ListenerHandle(lr), ls, logs);
     }
 
@@ -376,6 +413,7 @@ public final class WeirServer implements AutoCloseable {
     }
 
     private void registerProcessStats() {
+        JvmMetrics.register(stats);
         Runtime rt = Runtime.getRuntime();
         stats.gaugeFn(
                 "weir_server_uptime_seconds",
@@ -415,6 +453,9 @@ public final class WeirServer implements AutoCloseable {
                     "admin.address: cannot change on reload (was "
                             + prev.admin().address()
                             + "); restart Weir");
+        }
+        if (!next.observability().equals(prev.observability())) {
+            errors.add("observability: cannot change on reload; restart Weir");
         }
         if (!next.clusters().equals(prev.clusters())) {
             errors.add(
@@ -464,7 +505,8 @@ public final class WeirServer implements AutoCloseable {
                 continue;
             }
             ListenerRuntime lr =
-                    new ListenerRuntime(lc, old.stats, accessLogsFor(old, lc), made.get(i));
+                    new ListenerRuntime(
+                            lc, old.stats, accessLogsFor(old, lc), made.get(i), istioReporter(lc));
             retired.add(old.handle.swap(lr).filters);
         }
         for (String name : new ArrayList<>(bound.keySet())) {
@@ -488,7 +530,7 @@ public final class WeirServer implements AutoCloseable {
         }
         List<AccessLog> logs = new ArrayList<>();
         for (ListenerConfig.AccessLogConfig al : lc.http().accessLog()) {
-            AccessLog l = AccessLogs.open(al.path(), al.format(), stats);
+            AccessLog l = AccessLogs.open(al.path(), al.format(), al.textFormat(), stats);
             logs.add(l);
             accessLogs.add(l);
         }

@@ -2,6 +2,7 @@ package io.weir.kernel.stats;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.DoubleAdder;
 
 /**
@@ -19,6 +20,7 @@ public final class Histogram {
     private final long[] cells;
     private final AtomicLongArray otherBuckets;
     private final DoubleAdder otherSum = new DoubleAdder();
+    private final AtomicReferenceArray<Exemplar> exemplars;
 
     Histogram(int workers, double[] upperBounds) {
         this.workers = workers;
@@ -27,6 +29,34 @@ public final class Histogram {
         this.stride = Slots.stride(bounds.length + 2);
         this.cells = Slots.allocate(workers, stride);
         this.otherBuckets = new AtomicLongArray(bounds.length + 1);
+        this.exemplars = new AtomicReferenceArray<>(bounds.length + 1);
+    }
+
+    /**
+     * The most recent traced value of one bucket: OpenMetrics' exemplar, rendered as {@code #
+     * {trace_id="..."} value timestamp} after the bucket's line.
+     *
+     * @param traceId 32 lower-case hex digits
+     * @param value the recorded value
+     * @param epochMillis when it was recorded
+     */
+    public record Exemplar(String traceId, double value, long epochMillis) {}
+
+    /**
+     * Records one value, and when {@code traceId} is not null keeps it as the exemplar of the
+     * value's bucket (replacing the previous one; this allocates, so only traced requests pay).
+     */
+    public void record(int slot, double value, String traceId) {
+        record(slot, value);
+        if (traceId != null && !Double.isNaN(value)) {
+            exemplars.lazySet(
+                    bucket(value), new Exemplar(traceId, value, System.currentTimeMillis()));
+        }
+    }
+
+    /** The exemplar of bucket {@code i} ({@code upperBounds().length} is {@code +Inf}), or null. */
+    public Exemplar exemplar(int i) {
+        return exemplars.get(i);
     }
 
     /** Records one value; NaN is ignored. */

@@ -36,7 +36,8 @@ public final class Stats {
     enum Type {
         COUNTER("counter"),
         GAUGE("gauge"),
-        HISTOGRAM("histogram");
+        HISTOGRAM("histogram"),
+        SUMMARY("summary");
 
         final String prometheus;
 
@@ -45,8 +46,18 @@ public final class Stats {
         }
     }
 
-    /** One series: its labels and a Counter, Gauge, Histogram or DoubleSupplier. */
+    /** One series: its labels and a Counter, Gauge, Histogram, DoubleSupplier or SummaryFn. */
     record Series(Labels labels, Object metric) {}
+
+    /** A summary without quantiles whose count and sum are computed when read (GC times). */
+    record SummaryFn(DoubleSupplier count, DoubleSupplier sum) {}
+
+    /** The content type of {@link #renderPrometheus()}. */
+    public static final String PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    /** The content type of {@link #renderOpenMetrics()}. */
+    public static final String OPENMETRICS_CONTENT_TYPE =
+            "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
     static final class Family {
         final String name;
@@ -90,7 +101,36 @@ public final class Stats {
                         .series
                         .computeIfAbsent(
                                 labels.key(), k -> new Series(labels, new Counter(workers)));
-        return (Counter) s.metric();
+        if (!(s.metric() instanceof Counter c)) {
+            throw new IllegalArgumentException(
+                    name + labels + " is already registered as a computed counter");
+        }
+        return c;
+    }
+
+    /**
+     * A counter computed when read ({@code process_cpu_seconds_total}): as {@link #gaugeFn}, but
+     * the family's type is {@code counter}. {@code fn} must never decrease.
+     */
+    public void counterFn(
+            String name, String help, DoubleSupplier fn, String... labelNameValuePairs) {
+        computed(name, help, Type.COUNTER, fn, labelNameValuePairs);
+    }
+
+    /**
+     * A summary without quantiles, count and sum computed when read (Prometheus client_java's
+     * {@code jvm_gc_collection_seconds}): renders {@code name_count} and {@code name_sum}.
+     */
+    public void summaryFn(
+            String name,
+            String help,
+            DoubleSupplier count,
+            DoubleSupplier sum,
+            String... labelNameValuePairs) {
+        if (count == null || sum == null) {
+            throw new IllegalArgumentException(name + ": null function");
+        }
+        computed(name, help, Type.SUMMARY, new SummaryFn(count, sum), labelNameValuePairs);
     }
 
     /** The gauge {@code name} with the given labels, created on first use. */
@@ -143,15 +183,25 @@ public final class Stats {
         if (fn == null) {
             throw new IllegalArgumentException(name + ": null function");
         }
+        computed(name, help, Type.GAUGE, fn, labelNameValuePairs);
+    }
+
+    private void computed(
+            String name, String help, Type type, Object fn, String... labelNameValuePairs) {
         Labels labels = Labels.of(name, labelNameValuePairs);
-        family(name, help, Type.GAUGE)
+        family(name, help, type)
                 .series
                 .compute(
                         labels.key(),
                         (k, old) -> {
-                            if (old != null && !(old.metric() instanceof DoubleSupplier)) {
+                            if (old != null
+                                    && !(old.metric() instanceof DoubleSupplier
+                                            || old.metric() instanceof SummaryFn)) {
                                 throw new IllegalArgumentException(
-                                        name + labels + " is already registered as a gauge");
+                                        name
+                                                + labels
+                                                + " is already registered as a "
+                                                + type.prometheus);
                             }
                             return new Series(labels, fn);
                         });
@@ -196,35 +246,50 @@ public final class Stats {
      * with an {@code le} label, then {@code _sum} and {@code _count}.
      */
     public String renderPrometheus() {
-        StringBuilder out = new StringBuilder(4096);
+        return render(false);
+    }
+
+    /**
+     * OpenMetrics 1.0 text: as {@link #renderPrometheus()} with the same series names and values,
+     * plus {@code # EOF} at the end and the histograms' exemplars. A counter named {@code x_total}
+     * is the family {@code x} with the sample {@code x_total}; a counter whose name does not end in
+     * {@code _total} is typed {@code unknown}, so that its series keeps its name whichever format a
+     * scraper asks for.
+     */
+    public String renderOpenMetrics() {
+        return render(true);
+    }
+
+    private String render(boolean om) {
+        StringBuilder out = new StringBuilder(8192);
         for (Family f : sortedFamilies()) {
             List<Series> series = sortedSeries(f);
             if (series.isEmpty()) {
                 continue;
             }
-            out.append("# HELP ").append(f.name).append(' ');
-            escapeHelp(out, f.help);
+            String family = f.name;
+            String type = f.type.prometheus;
+            if (om && f.type == Type.COUNTER) {
+                if (f.name.endsWith("_total")) {
+                    family = f.name.substring(0, f.name.length() - "_total".length());
+                } else {
+                    type = "unknown";
+                }
+            }
+            out.append("# HELP ").append(family).append(' ');
+            escapeHelp(out, f.help, om);
             out.append('\n');
-            out.append("# TYPE ").append(f.name).append(' ').append(f.type.prometheus).append('\n');
+            out.append("# TYPE ").append(family).append(' ').append(type).append('\n');
             for (Series s : series) {
                 if (s.metric() instanceof Histogram h) {
-                    long[] cum = h.cumulativeCounts();
-                    double[] bounds = h.boundsRef();
-                    for (int i = 0; i < cum.length; i++) {
-                        out.append(f.name).append("_bucket");
-                        s.labels()
-                                .render(
-                                        out,
-                                        "le",
-                                        i < bounds.length ? formatNumber(bounds[i]) : "+Inf");
-                        out.append(' ').append(cum[i]).append('\n');
-                    }
-                    out.append(f.name).append("_sum");
-                    s.labels().render(out, null, null);
-                    out.append(' ').append(formatNumber(h.sum())).append('\n');
+                    renderHistogram(out, f, s, h, om);
+                } else if (s.metric() instanceof SummaryFn sf) {
                     out.append(f.name).append("_count");
                     s.labels().render(out, null, null);
-                    out.append(' ').append(cum[cum.length - 1]).append('\n');
+                    out.append(' ').append(computedValue(f, s, sf.count())).append('\n');
+                    out.append(f.name).append("_sum");
+                    s.labels().render(out, null, null);
+                    out.append(' ').append(computedValue(f, s, sf.sum())).append('\n');
                 } else {
                     out.append(f.name);
                     s.labels().render(out, null, null);
@@ -232,7 +297,37 @@ public final class Stats {
                 }
             }
         }
+        if (om) {
+            out.append("# EOF\n");
+        }
         return out.toString();
+    }
+
+    private static void renderHistogram(
+            StringBuilder out, Family f, Series s, Histogram h, boolean om) {
+        long[] cum = h.cumulativeCounts();
+        double[] bounds = h.boundsRef();
+        for (int i = 0; i < cum.length; i++) {
+            out.append(f.name).append("_bucket");
+            s.labels().render(out, "le", i < bounds.length ? formatNumber(bounds[i]) : "+Inf");
+            out.append(' ').append(cum[i]);
+            Histogram.Exemplar e = om ? h.exemplar(i) : null;
+            if (e != null) {
+                out.append(" # {trace_id=\"");
+                Labels.escapeLabelValue(out, e.traceId());
+                out.append("\"} ").append(formatNumber(e.value())).append(' ');
+                out.append(e.epochMillis() / 1000).append('.');
+                long ms = e.epochMillis() % 1000;
+                out.append(ms < 10 ? "00" : ms < 100 ? "0" : "").append(ms);
+            }
+            out.append('\n');
+        }
+        out.append(f.name).append("_sum");
+        s.labels().render(out, null, null);
+        out.append(' ').append(formatNumber(h.sum())).append('\n');
+        out.append(f.name).append("_count");
+        s.labels().render(out, null, null);
+        out.append(' ').append(cum[cum.length - 1]).append('\n');
     }
 
     /**
@@ -256,6 +351,9 @@ public final class Stats {
                     sb.append(" P99=").append(formatQuantile(h.quantile(0.99, cum)));
                     sb.append(" count=").append(cum[cum.length - 1]);
                     sb.append(" sum=").append(formatNumber(h.sum()));
+                } else if (s.metric() instanceof SummaryFn sf) {
+                    sb.append("count=").append(computedValue(f, s, sf.count()));
+                    sb.append(" sum=").append(computedValue(f, s, sf.sum()));
                 } else {
                     sb.append(scalar(f, s));
                 }
@@ -278,7 +376,10 @@ public final class Stats {
         if (m instanceof Gauge g) {
             return Long.toString(g.value());
         }
-        DoubleSupplier fn = (DoubleSupplier) m;
+        return computedValue(f, s, (DoubleSupplier) m);
+    }
+
+    private static String computedValue(Family f, Series s, DoubleSupplier fn) {
         try {
             return formatNumber(fn.getAsDouble());
         } catch (RuntimeException e) {
@@ -309,12 +410,14 @@ public final class Stats {
         return n;
     }
 
-    private static void escapeHelp(StringBuilder out, String help) {
+    /** Backslash and line feed; OpenMetrics also escapes the double quote. */
+    private static void escapeHelp(StringBuilder out, String help, boolean om) {
         for (int i = 0; i < help.length(); i++) {
             char c = help.charAt(i);
             switch (c) {
                 case '\\' -> out.append("\\\\");
                 case '\n' -> out.append("\\n");
+                case '"' -> out.append(om ? "\\\"" : "\"");
                 default -> out.append(c);
             }
         }

@@ -27,7 +27,10 @@ class AccessLogFormatterTest {
                 "default",
                 "backend",
                 "10.0.35.28:51234",
-                "via_upstream");
+                "via_upstream",
+                null,
+                null,
+                null);
     }
 
     static AccessLogEntry empty() {
@@ -42,6 +45,9 @@ class AccessLogFormatterTest {
                 19,
                 3,
                 -1,
+                null,
+                null,
+                null,
                 null,
                 null,
                 null,
@@ -106,6 +112,9 @@ class AccessLogFormatterTest {
                         null,
                         null,
                         null,
+                        null,
+                        null,
+                        null,
                         null);
         assertThat(text(e))
                 .isEqualTo(
@@ -127,7 +136,7 @@ class AccessLogFormatterTest {
                                 + "\"authority\":\"locations\",\"upstream_host\":\"10.0.2.1:80\","
                                 + "\"route_name\":\"default\",\"cluster_name\":\"backend\","
                                 + "\"downstream_remote_address\":\"10.0.35.28:51234\","
-                                + "\"response_code_details\":\"via_upstream\"}\n");
+                                + "\"response_code_details\":\"via_upstream\",\"trace_id\":null}\n");
     }
 
     @Test
@@ -142,7 +151,7 @@ class AccessLogFormatterTest {
                                 + "\"user_agent\":null,\"request_id\":null,\"authority\":null,"
                                 + "\"upstream_host\":null,\"route_name\":null,"
                                 + "\"cluster_name\":null,\"downstream_remote_address\":null,"
-                                + "\"response_code_details\":null}\n");
+                                + "\"response_code_details\":null,\"trace_id\":null}\n");
     }
 
     @Test

@@ -51,7 +51,10 @@ class AsyncAccessLogTest {
                 "r",
                 "c",
                 "127.0.0.1:5000",
-                "via_upstream");
+                "via_upstream",
+                null,
+                null,
+                null);
     }
 
     static String line(String path) {
@@ -176,7 +179,7 @@ class AsyncAccessLogTest {
                 .asString()
                 .startsWith("{\"start_time\":\"2016-04-15T20:17:00.310Z\",\"method\":\"GET\",")
                 .contains("\"path\":\"/\\\"q\\\"\"")
-                .endsWith("\"response_code_details\":\"via_upstream\"}");
+                .endsWith("\"response_code_details\":\"via_upstream\",\"trace_id\":null}");
     }
 
     @Test

@@ -134,6 +134,7 @@ class ConfigJsonTest {
                               "name": "ingress",
                               "address": "127.0.0.1:10000",
                               "per_connection_buffer_limit": 1048576,
+                              "traffic_direction": "inbound",
                               "http": {
                                 "filters": [],
                                 "virtual_hosts": [

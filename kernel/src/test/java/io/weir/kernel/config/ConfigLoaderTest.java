@@ -250,7 +250,8 @@ class ConfigLoaderTest {
                                 + " server_name, access_log)");
         assertThat(errors(CONTRACT + "tracing: {}\n"))
                 .containsExactly(
-                        "tracing: unknown key (expected one of: admin, plugin_dirs, listeners, clusters)");
+                        "tracing: unknown key (expected one of: admin, plugin_dirs, listeners, clusters,"
+                                + " observability)");
         assertThat(errors(withCluster("endpoint: []")))
                 .containsExactly(
                         "clusters[0].endpoint: unknown key (expected one of: name,"

@@ -1,0 +1,66 @@
+package io.weir.kernel.stats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class OpenMetricsTest {
+    private final Stats stats = new Stats(1);
+
+    @Test
+    void rendersCountersAsTotalFamiliesOthersAsUnknownAndEndsWithEof() {
+        stats.counter("weir_rq_total", "Requests \"all\"", "listener", "in").add(0, 3);
+        stats.counter("weir_no_route", "No route").inc(0);
+        stats.gauge("weir_active", "Active").add(0, 2);
+        stats.counterFn("process_cpu_seconds_total", "CPU", () -> 1.5);
+        stats.summaryFn("jvm_gc_collection_seconds", "GC", () -> 4, () -> 0.25, "gc", "young");
+        assertThat(stats.renderOpenMetrics())
+                .isEqualTo(
+                        """
+                        # HELP jvm_gc_collection_seconds GC
+                        # TYPE jvm_gc_collection_seconds summary
+                        jvm_gc_collection_seconds_count{gc="young"} 4
+                        jvm_gc_collection_seconds_sum{gc="young"} 0.25
+                        # HELP process_cpu_seconds CPU
+                        # TYPE process_cpu_seconds counter
+                        process_cpu_seconds_total 1.5
+                        # HELP weir_active Active
+                        # TYPE weir_active gauge
+                        weir_active 2
+                        # HELP weir_no_route No route
+                        # TYPE weir_no_route unknown
+                        weir_no_route 1
+                        # HELP weir_rq Requests \\"all\\"
+                        # TYPE weir_rq counter
+                        weir_rq_total{listener="in"} 3
+                        # EOF
+                        """);
+        assertThat(stats.renderPrometheus())
+                .contains(
+                        "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 1.5\n")
+                .contains("# HELP weir_rq_total Requests \"all\"\n")
+                .doesNotContain("# EOF");
+        assertThat(stats.renderText())
+                .contains("jvm_gc_collection_seconds{gc=\"young\"}: count=4 sum=0.25\n");
+    }
+
+    @Test
+    void histogramBucketsCarryTheLatestTracedValueOfTheirBucket() {
+        Histogram h = stats.histogram("weir_t_ms", "T", new double[] {1, 10});
+        h.record(0, 0.5, "00000000000000000000000000000001");
+        h.record(0, 0.7, "00000000000000000000000000000002");
+        h.record(0, 50, null);
+        h.record(0, 60, "00000000000000000000000000000003");
+        String om = stats.renderOpenMetrics();
+        assertThat(om)
+                .containsPattern(
+                        "weir_t_ms_bucket\\{le=\"1\"\\} 2 # \\{trace_id=\"0{31}2\"\\} 0\\.7"
+                                + " [0-9]{10}\\.[0-9]{3}\n")
+                .contains("weir_t_ms_bucket{le=\"10\"} 2\n")
+                .containsPattern(
+                        "weir_t_ms_bucket\\{le=\"\\+Inf\"\\} 4 # \\{trace_id=\"0{31}3\"\\} 60 ");
+        assertThat(h.exemplar(1)).isNull();
+        assertThat(h.exemplar(2).traceId()).endsWith("3");
+        assertThat(stats.renderPrometheus()).doesNotContain("#{").doesNotContain("trace_id");
+    }
+}
