@@ -173,4 +173,15 @@ class RbacConfigTest {
         assertThat(errors("policies: {}"))
                 .containsExactly("config.policies: expected a list (was a map)");
     }
+
+    @Test
+    void theFilterIsOfferedByThePluginThroughServiceLoader() {
+        var p =
+                java.util.ServiceLoader.load(io.weir.spi.WeirPlugin.class).stream()
+                        .map(java.util.ServiceLoader.Provider::get)
+                        .filter(RbacPlugin.class::isInstance)
+                        .findFirst()
+                        .orElseThrow();
+        assertThat(p.httpFilters().get(0).name()).isEqualTo("weir.rbac");
+    }
 }
