@@ -13,7 +13,6 @@ import io.weir.spi.StreamContext;
  */
 final class RbacFilter implements HttpFilter {
     static final String BODY = "RBAC: access denied";
-    static final String FLAG = "RBAC";
     static final String SHADOW_RESULT = "rbac.shadow_engine_result";
     static final String SHADOW_POLICY = "rbac.shadow_effective_policy_id";
 
@@ -45,7 +44,6 @@ final class RbacFilter implements HttpFilter {
                 LocalReply.status(403)
                         .body(BODY)
                         .details("rbac_access_denied_matched_policy[" + d.policy() + "]")
-                        .responseFlag(FLAG)
                         .build());
         return FilterStatus.STOP;
     }

@@ -30,7 +30,8 @@ class RbacFilterTest {
         LocalReply reply = run.localReply();
         assertThat(reply.status()).isEqualTo(403);
         assertThat(reply.body()).isEqualTo("RBAC: access denied");
-        assertThat(reply.responseFlag()).isEqualTo("RBAC");
+        assertThat(reply.responseFlag()).isNull();
+        assertThat(reply.details()).startsWith("rbac_access_denied_matched_policy[");
         return false;
     }
 
