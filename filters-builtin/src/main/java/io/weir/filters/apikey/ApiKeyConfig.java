@@ -1,5 +1,6 @@
 package io.weir.filters.apikey;
 
+import io.weir.filters.common.FileWatcher;
 import io.weir.spi.ConfigNode;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -110,7 +111,7 @@ record ApiKeyConfig(List<KeySource> from, boolean forward, String consumerHeader
             return null;
         }
         if (file != null) {
-            FileWatcher.watch(store, reload);
+            FileWatcher.watch(store, reload, ApiKeyFilterFactory.NAME, "api key file");
         }
         return new ApiKeyConfig(from, forward, consumerHeader, store);
     }

@@ -1,5 +1,6 @@
 package io.weir.filters.apikey;
 
+import io.weir.filters.common.FileWatcher;
 import io.weir.spi.Metrics;
 import java.io.IOException;
 import java.lang.System.Logger.Level;

@@ -1,5 +1,6 @@
 package io.weir.filters.basicauth;
 
+import io.weir.filters.common.FileWatcher;
 import io.weir.spi.ConfigNode;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -90,7 +91,7 @@ record BasicAuthConfig(UserStore store, String realm, String usernameHeader, boo
         if (store == null || !ok) {
             return null;
         }
-        FileWatcher.watch(store, reload);
+        FileWatcher.watch(store, reload, BasicAuthFilterFactory.NAME, "htpasswd file");
         return new BasicAuthConfig(store, realm, userHeader, forward);
     }
 }

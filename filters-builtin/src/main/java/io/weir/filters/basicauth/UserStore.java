@@ -1,6 +1,7 @@
 package io.weir.filters.basicauth;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
+import io.weir.filters.common.FileWatcher;
 import io.weir.spi.Metrics;
 import java.io.IOException;
 import java.lang.System.Logger.Level;

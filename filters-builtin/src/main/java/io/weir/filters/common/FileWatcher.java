@@ -1,4 +1,4 @@
-package io.weir.filters.basicauth;
+package io.weir.filters.common;
 
 import java.lang.ref.WeakReference;
 import java.time.Duration;
@@ -9,28 +9,34 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * One daemon thread for the process that polls the htpasswd files of every parsed {@code
- * weir.basic_auth} block, so no file is read on an event loop. A watched target is held weakly:
- * once the config that owns it is replaced and collected, its task cancels itself. Thread-safe.
+ * One daemon thread for the process that polls the files built-in filters reload on change (the
+ * keys file of {@code weir.api_key}, the htpasswd file of {@code weir.basic_auth}), so no file is
+ * read on an event loop. A watched target is held weakly: once the config that owns it is replaced
+ * and collected, its task cancels itself. Thread-safe.
  */
-final class FileWatcher {
+public final class FileWatcher {
     /** What the watcher calls, on its own thread. */
-    interface Target {
+    public interface Target {
+        /** Reads the file if it changed; a failure keeps what was loaded before. */
         void poll();
     }
 
     private static final ScheduledExecutorService POLLER =
             Executors.newSingleThreadScheduledExecutor(
                     r -> {
-                        Thread t = new Thread(r, "weir-basic-auth-file-watcher");
+                        Thread t = new Thread(r, "weir-filter-file-watcher");
                         t.setDaemon(true);
                         return t;
                     });
 
     private FileWatcher() {}
 
-    /** Calls {@code target.poll()} every {@code interval} while {@code target} is reachable. */
-    static void watch(Target target, Duration interval) {
+    /**
+     * Calls {@code target.poll()} every {@code interval} while {@code target} is reachable; a poll
+     * that throws is logged under {@code weir.filter.<filterName>} (the exception's class only: the
+     * file may hold secrets) and the watch goes on.
+     */
+    public static void watch(Target target, Duration interval, String filterName, String what) {
         WeakReference<Target> ref = new WeakReference<>(target);
         AtomicReference<ScheduledFuture<?>> self = new AtomicReference<>();
         long ms = Math.max(1, interval.toMillis());
@@ -48,11 +54,11 @@ final class FileWatcher {
                             try {
                                 t.poll();
                             } catch (RuntimeException e) {
-                                // keep watching: a failed poll keeps the previous users
-                                System.getLogger("weir.filter." + BasicAuthFilterFactory.NAME)
+                                System.getLogger("weir.filter." + filterName)
                                         .log(
                                                 System.Logger.Level.WARNING,
-                                                "htpasswd file poll failed error="
+                                                what
+                                                        + " poll failed error="
                                                         + e.getClass().getSimpleName());
                             }
                         },
