@@ -60,7 +60,7 @@ final class WeirBinder {
             root.error("empty config");
             return null;
         }
-        Node.Struct s = root.struct("admin", "plugin_dirs", "listeners", "clusters");
+        Node.Struct s = root.struct("admin", "plugin_dirs", "listeners", "clusters", "tracing");
         if (s == null) {
             return null;
         }
@@ -98,8 +98,9 @@ final class WeirBinder {
                 ref.node().error("unknown cluster " + Node.quote(ref.name()));
             }
         }
+        TracingConfig tracing = TracingBinder.bind(s.get("tracing"));
         return new WeirConfig(
-                baseDir, admin, pluginDirs, immutable(listeners), immutable(clusters));
+                baseDir, admin, pluginDirs, immutable(listeners), immutable(clusters), tracing);
     }
 
     /** {@code plugin_dirs}: a list of directories relative to the config file; default plugins. */

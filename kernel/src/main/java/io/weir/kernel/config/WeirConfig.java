@@ -7,18 +7,21 @@ import java.util.List;
  * The whole effective configuration, immutable. Built only by {@link ConfigLoader}, which has
  * already checked every value and every cross-reference; the kernel trusts it.
  *
- * <p>YAML: top-level keys {@code admin}, {@code plugin_dirs}, {@code listeners}, {@code clusters}.
+ * <p>YAML: top-level keys {@code admin}, {@code plugin_dirs}, {@code listeners}, {@code clusters},
+ * {@code tracing}.
  *
  * @param baseDir the directory of the config file; relative paths in the config resolve against it
  * @param pluginDirs absolute plugin directories (YAML {@code plugin_dirs}, default {@code
  *     [plugins]}, relative to the config file)
+ * @param tracing YAML {@code tracing:}, or null when absent (no tracing)
  */
 public record WeirConfig(
         Path baseDir,
         AdminConfig admin,
         List<Path> pluginDirs,
         List<ListenerConfig> listeners,
-        List<ClusterConfig> clusters) {
+        List<ClusterConfig> clusters,
+        TracingConfig tracing) {
 
     /** YAML {@code admin: {address: HOST:PORT}}; default {@code 127.0.0.1:9901}. */
     public record AdminConfig(HostPort address) {}

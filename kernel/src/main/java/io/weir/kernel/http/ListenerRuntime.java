@@ -3,6 +3,7 @@ package io.weir.kernel.http;
 import io.weir.kernel.accesslog.AccessLog;
 import io.weir.kernel.config.ListenerConfig;
 import io.weir.kernel.router.RouteTable;
+import io.weir.spi.tracing.Tracer;
 import java.util.List;
 
 /**
@@ -19,11 +20,29 @@ public final class ListenerRuntime {
     /** The listener's filters in this generation; empty for the router alone. */
     public final ListenerFilters filters;
 
+    /** The process's tracer, or null without {@code tracing:} (then nothing is traced). */
+    public final Tracer tracer;
+
+    /** Whether each filter gets an INTERNAL span ({@code tracing.filter_spans}). */
+    public final boolean filterSpans;
+
     public ListenerRuntime(
             ListenerConfig config,
             ListenerStats stats,
             List<AccessLog> accessLogs,
             ListenerFilters filters) {
+        this(config, stats, accessLogs, filters, null, false);
+    }
+
+    public ListenerRuntime(
+            ListenerConfig config,
+            ListenerStats stats,
+            List<AccessLog> accessLogs,
+            ListenerFilters filters,
+            Tracer tracer,
+            boolean filterSpans) {
+        this.tracer = tracer;
+        this.filterSpans = tracer != null && filterSpans;
         this.config = config;
         this.http = config.http();
         this.routes = new RouteTable(config.http());

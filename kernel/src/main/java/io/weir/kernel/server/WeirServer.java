@@ -29,6 +29,9 @@ import io.weir.kernel.stats.Stats;
 import io.weir.kernel.upstream.Cluster;
 import io.weir.kernel.upstream.ClusterManager;
 import io.weir.kernel.upstream.ClusterWorker;
+import io.weir.spi.ConfigNode;
+import io.weir.spi.tracing.Tracer;
+import io.weir.spi.tracing.TracerProvider;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,6 +82,8 @@ public final class WeirServer implements AutoCloseable {
     private AdminServer admin;
     private InetSocketAddress adminAddress;
     private volatile String state = "PRE_INITIALIZING";
+    private TracerProvider tracerProvider; // null: the first one ServiceLoader finds
+    private volatile Tracer tracer;
     private final long startMillis = System.currentTimeMillis();
 
     public WeirServer(WeirConfig config, ServerOptions options) {
@@ -96,6 +101,19 @@ public final class WeirServer implements AutoCloseable {
         this.transport = Transport.select(options.forceNio());
         this.stats = new Stats(options.concurrency());
         this.filterServices = new FilterServices(stats);
+    }
+
+    /**
+     * Uses {@code provider} for {@code tracing:} instead of the first {@link TracerProvider} found
+     * on the class path (tests). Call before {@link #start}.
+     */
+    public void useTracerProvider(TracerProvider provider) {
+        this.tracerProvider = provider;
+    }
+
+    /** The tracer made from {@code tracing:}, or null without one. */
+    public Tracer tracer() {
+        return tracer;
     }
 
     /** A bound listener: its config, the handle connections read, its sockets. */
@@ -146,6 +164,7 @@ public final class WeirServer implements AutoCloseable {
             drains.put(loop, new ConnectionDrain());
         }
         onEveryWorker(w -> filterServices.bindWorkerThread(w.slot()));
+        tracer = startTracer(config.tracing());
         List<ListenerFilters> made = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         for (int i = 0; i < config.listeners().size(); i++) {
@@ -186,6 +205,57 @@ public final class WeirServer implements AutoCloseable {
                 listenerAddresses.size());
     }
 
+    /** The tracer of {@code tracing:}, or null when the block is absent. */
+    private Tracer startTracer(io.weir.kernel.config.TracingConfig tc) throws StartupException {
+        if (tc == null) {
+            return null;
+        }
+        TracerProvider p = tracerProvider;
+        if (p == null) {
+            p =
+                    java.util.ServiceLoader.load(
+                                    TracerProvider.class, WeirServer.class.getClassLoader())
+                            .findFirst()
+                            .orElse(null);
+        }
+        if (p == null) {
+            throw new StartupException(
+                    "tracing: no tracer implementation on the class path (the weir-tracing module"
+                            + " provides one)",
+                    null);
+        }
+        List<String> errors = new ArrayList<>();
+        Tracer t;
+        try {
+            t =
+                    p.create(
+                            ConfigNode.of(tc.raw(), "tracing", errors::add, config.baseDir()),
+                            new TracerMetrics(stats));
+        } catch (RuntimeException e) {
+            throw new StartupException("tracing: cannot start the tracer: " + message(e), e);
+        }
+        if (!errors.isEmpty() || t == null) {
+            if (t != null) {
+                t.close();
+            }
+            throw new StartupException(
+                    errors.isEmpty()
+                            ? "tracing: the tracer failed to start"
+                            : String.join("\n", errors),
+                    null);
+        }
+        log.info(
+                "tracing started tracer={} sampling={} propagation={}",
+                p.name(),
+                tc.sampling(),
+                String.join(",", tc.propagation()));
+        return t;
+    }
+
+    private boolean filterSpans() {
+        return config.tracing() != null && config.tracing().filterSpans();
+    }
+
     private int maxBufferLimit() {
         int max = 0;
         for (ListenerConfig lc : config.listeners()) {
@@ -206,7 +276,7 @@ public final class WeirServer implements AutoCloseable {
             accessLogs.add(l);
         }
         ListenerStats ls = new ListenerStats(stats, lc.name());
-        ListenerRuntime lr = new ListenerRuntime(lc, ls, logs, filters);
+        ListenerRuntime lr = new ListenerRuntime(lc, ls, logs, filters, tracer, filterSpans());
         return new BoundListener(lc, new ListenerHandle(lr), ls, logs);
     }
 
@@ -420,6 +490,11 @@ public final class WeirServer implements AutoCloseable {
             errors.add(
                     "clusters: cluster changes need a restart in this version; the routes and filters of this config were not applied");
         }
+        if (!java.util.Objects.equals(
+                next.tracing() == null ? null : next.tracing().raw(),
+                prev.tracing() == null ? null : prev.tracing().raw())) {
+            errors.add("tracing: cannot change on reload; restart Weir");
+        }
         if (!errors.isEmpty()) {
             throw new ReloadException(errors);
         }
@@ -464,7 +539,13 @@ public final class WeirServer implements AutoCloseable {
                 continue;
             }
             ListenerRuntime lr =
-                    new ListenerRuntime(lc, old.stats, accessLogsFor(old, lc), made.get(i));
+                    new ListenerRuntime(
+                            lc,
+                            old.stats,
+                            accessLogsFor(old, lc),
+                            made.get(i),
+                            tracer,
+                            filterSpans());
             retired.add(old.handle.swap(lr).filters);
         }
         for (String name : new ArrayList<>(bound.keySet())) {
@@ -613,6 +694,15 @@ public final class WeirServer implements AutoCloseable {
         }
         for (AccessLog l : accessLogs) {
             l.close();
+        }
+        Tracer t = tracer;
+        if (t != null) {
+            tracer = null;
+            try {
+                t.close(); // exports what is queued, within the batch's export timeout
+            } catch (RuntimeException e) {
+                log.warn("tracer close failed error={}", message(e));
+            }
         }
         terminated.complete(null);
     }
