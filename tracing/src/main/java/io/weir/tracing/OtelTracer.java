@@ -34,16 +34,29 @@ final class OtelTracer implements Tracer {
 
                 @Override
                 public String get(HeaderReader carrier, String key) {
-                    return carrier == null ? null : carrier.get(key);
+                    return carrier == null ? null : carrier.get(lower(key));
                 }
             };
 
     static final TextMapSetter<HeaderWriter> SETTER =
             (carrier, key, value) -> {
                 if (carrier != null) {
-                    carrier.set(key, value);
+                    carrier.set(lower(key), value);
                 }
             };
+
+    /**
+     * Header names in Weir are lower case; OpenTelemetry's B3 names are not ({@code X-B3-TraceId}).
+     */
+    static String lower(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c >= 'A' && c <= 'Z') {
+                return name.toLowerCase(java.util.Locale.ROOT);
+            }
+        }
+        return name;
+    }
 
     private final SdkTracerProvider sdk;
     private final TracingSettings settings;
@@ -90,7 +103,9 @@ final class OtelTracer implements Tracer {
         java.util.Collections.reverse(reversed);
         this.extractor = TextMapPropagator.composite(reversed);
         this.injector = TextMapPropagator.composite(write);
-        f.addAll(injector.fields());
+        for (String field : injector.fields()) {
+            f.add(lower(field));
+        }
         this.fields = f.toArray(new String[0]);
     }
 
