@@ -348,6 +348,31 @@ class TracingIntegrationTest {
         }
     }
 
+    @Test
+    void theGrpcExporterLoadsItsSenderAndCountsAFailedExport() throws Exception {
+        // no gRPC receiver in the tests: this shows the OkHttp gRPC sender is on the class path
+        // and wired (an export is attempted and fails against a refused port)
+        int dead;
+        try (ServerSocket s = new ServerSocket(0)) {
+            dead = s.getLocalPort();
+        }
+        try (CapturingUpstream up = new CapturingUpstream();
+                Weir w =
+                        Weir.start(
+                                config(
+                                        up.address(),
+                                        """
+                                        tracing:
+                                          exporter:
+                                            otlp: { endpoint: "http://127.0.0.1:%d", protocol: grpc }
+                                          batch: { schedule_delay: 20ms, export_timeout: 500ms }
+                                        """
+                                                .formatted(dead)))) {
+            assertServedQuickly(w, 5);
+            awaitAtLeast(w, "weir_tracing_export_failures_total", 1);
+        }
+    }
+
     private static void assertServedQuickly(Weir w, int n) throws Exception {
         for (int i = 0; i < n; i++) {
             long t0 = System.nanoTime();
