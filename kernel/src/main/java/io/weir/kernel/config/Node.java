@@ -275,6 +275,29 @@ final class Node {
         return n.intValue();
     }
 
+    /** A number (integer or decimal) in {@code lo..hi}, or {@code def} if absent or invalid. */
+    double numberInRange(double lo, double hi, double def) {
+        if (value == null) {
+            return def;
+        }
+        if (!(value instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+            expected("a number");
+            return def;
+        }
+        double v = n.doubleValue();
+        if (v < lo || v > hi) {
+            error("must be between " + num(lo) + " and " + num(hi) + " (was " + num(v) + ")");
+            return def;
+        }
+        return v;
+    }
+
+    private static String num(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15
+                ? Long.toString((long) d)
+                : Double.toString(d);
+    }
+
     /**
      * A duration such as {@code 250ms}, {@code 15s}, {@code 1m}, {@code 2h}; {@code def} if absent
      * or invalid. Unless {@code zeroAllowed}, {@code 0s} is an error.

@@ -65,7 +65,13 @@ final class WeirBinder {
             return null;
         }
         Node.Struct s =
-                root.struct("admin", "plugin_dirs", "listeners", "clusters", "observability");
+                root.struct(
+                        "admin",
+                        "plugin_dirs",
+                        "listeners",
+                        "clusters",
+                        "observability",
+                        "tracing");
         if (s == null) {
             return null;
         }
@@ -104,13 +110,15 @@ final class WeirBinder {
             }
         }
         WeirConfig.ObservabilityConfig observability = observability(s.get("observability"));
+        TracingConfig tracing = TracingBinder.bind(s.get("tracing"));
         return new WeirConfig(
                 baseDir,
                 admin,
                 pluginDirs,
                 immutable(listeners),
                 immutable(clusters),
-                observability);
+                observability,
+                tracing);
     }
 
     private static WeirConfig.ObservabilityConfig observability(Node n) {

@@ -8,11 +8,12 @@ import java.util.List;
  * already checked every value and every cross-reference; the kernel trusts it.
  *
  * <p>YAML: top-level keys {@code admin}, {@code plugin_dirs}, {@code listeners}, {@code clusters},
- * {@code observability}.
+ * {@code observability}, {@code tracing}.
  *
  * @param baseDir the directory of the config file; relative paths in the config resolve against it
  * @param pluginDirs absolute plugin directories (YAML {@code plugin_dirs}, default {@code
  *     [plugins]}, relative to the config file)
+ * @param tracing YAML {@code tracing:}, or null when absent (no tracing)
  */
 public record WeirConfig(
         Path baseDir,
@@ -20,7 +21,8 @@ public record WeirConfig(
         List<Path> pluginDirs,
         List<ListenerConfig> listeners,
         List<ClusterConfig> clusters,
-        ObservabilityConfig observability) {
+        ObservabilityConfig observability,
+        TracingConfig tracing) {
 
     /** YAML {@code admin: {address: HOST:PORT}}; default {@code 127.0.0.1:9901}. */
     public record AdminConfig(HostPort address) {}

@@ -16,6 +16,8 @@ import io.weir.kernel.http1.ResponseHead;
 import io.weir.kernel.router.PathNormalizer;
 import io.weir.kernel.router.RouteEntry;
 import io.weir.kernel.stats.IstioMetrics;
+import io.weir.spi.tracing.TraceSpan;
+import io.weir.spi.tracing.Tracer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -41,6 +43,8 @@ final class ActiveStream {
     String authority;
     String requestId;
     String traceId; // the trace's id (32 hex digits) when the tracer traces this request, else null
+    TraceSpan span; // the SERVER span when a tracer is configured, else null
+    long spanStartNanos; // System.nanoTime() when the span started
     RouteEntry route;
     boolean expectContinue;
     boolean requestComplete;
@@ -121,6 +125,10 @@ final class ActiveStream {
             requestId = RequestIds.next();
             h.add("x-request-id", requestId);
         }
+        Tracer tracer = hcm.lr.tracer;
+        if (tracer != null) {
+            startSpan(tracer);
+        }
         route = hcm.lr.routes.route(authority, head.method, path, query, h);
         if (route == null) {
             hcm.lr.stats.rqNoRoute.inc(slot());
@@ -136,6 +144,54 @@ final class ActiveStream {
             }
         }
         startTerminal();
+    }
+
+    private void startSpan(Tracer tracer) {
+        HeaderMap h = head.headers;
+        spanStartNanos = System.nanoTime();
+        span = tracer.startServerSpan(head.method, h::get);
+        if (span.isSampled()) {
+            traceId = span.traceId();
+        }
+    }
+
+    /** The SERVER span's attributes (OpenTelemetry HTTP conventions, then Weir's), then its end. */
+    private void endSpan(long durNanos) {
+        TraceSpan sp = span;
+        HeaderMap h = head.headers;
+        sp.setAttribute("http.request.method", method());
+        sp.setAttribute("url.path", path);
+        if (query != null) {
+            sp.setAttribute("url.query", query);
+        }
+        sp.setAttribute("url.scheme", "http");
+        if (authority != null) {
+            Tracing.peer(sp, authority);
+        }
+        sp.setAttribute("network.protocol.version", head.http10 ? "1.0" : "1.1");
+        sp.setAttribute("client.address", hcm.remoteIp);
+        sp.setAttribute("user_agent.original", h.get("user-agent"));
+        if (responseCode != 0) {
+            Tracing.status(sp, responseCode);
+        } else {
+            sp.setError(details);
+        }
+        if (route != null) {
+            sp.setAttribute("weir.route", route.name);
+        }
+        if (router != null) {
+            sp.setAttribute("weir.cluster", router.clusterName());
+        }
+        if (flags != 0) {
+            sp.setAttribute("weir.response_flags", ResponseFlag.format(flags));
+        }
+        sp.setAttribute("weir.request_id", requestId);
+        sp.end(spanEpochNanos() + (startNanos + durNanos - spanStartNanos));
+    }
+
+    /** When the SERVER span started, in nanoseconds since the epoch (millisecond precision). */
+    long spanEpochNanos() {
+        return startMillis * 1_000_000L + (spanStartNanos - startNanos);
     }
 
     /** The request has passed every filter: the router (or a direct response) takes it. */
@@ -599,6 +655,9 @@ final class ActiveStream {
         }
         if (router != null) {
             router.release();
+        }
+        if (span != null) {
+            endSpan(durNanos);
         }
         if (chain != null) {
             chain.finish();

@@ -751,6 +751,24 @@ final class FilterChain {
             sf.entry.stats.duration.record(slot, sf.nanos / 1e9);
         }
         releaseHeld();
+        if (s.span != null && s.hcm.lr.filterSpans) {
+            filterSpans();
+        }
         roots.streamEnded();
+    }
+
+    /**
+     * One INTERNAL child of the stream's span per filter, over the stream's time, with the time the
+     * filter's callbacks took on this request ({@code weir.filter.time_us}).
+     */
+    private void filterSpans() {
+        long start = s.spanEpochNanos();
+        long end = start + (System.nanoTime() - s.spanStartNanos);
+        for (StreamFilter sf : f) {
+            io.weir.spi.tracing.TraceSpan c =
+                    s.span.startChild(sf.entry.name, io.weir.spi.tracing.SpanKind.INTERNAL, start);
+            c.setAttribute("weir.filter.time_us", sf.nanos / 1000);
+            c.end(end);
+        }
     }
 }

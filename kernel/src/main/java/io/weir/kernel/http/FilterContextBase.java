@@ -155,10 +155,16 @@ abstract class FilterContextBase implements FilterContext {
                                 runCallback(() -> callback.accept(r));
                             }
                         },
-                        () -> untrack(self[0]));
+                        () -> untrack(self[0]),
+                        traceParent());
         track(self[0]);
         self[0].start(timeout);
         return self[0];
+    }
+
+    /** The span a call-out of this context is a child of: the stream's, or null. */
+    io.weir.spi.tracing.TraceSpan traceParent() {
+        return null;
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.weir.kernel.upstream.UpstreamStream;
 import io.weir.spi.Cancellable;
 import io.weir.spi.HttpCallRequest;
 import io.weir.spi.HttpCallResponse;
+import io.weir.spi.tracing.TraceSpan;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +36,8 @@ final class HttpCallout implements UpstreamStream, Cancellable {
     private final HttpCallRequest request;
     private final Consumer<HttpCallResponse> callback;
     private final Runnable onEnd;
+    private final TraceSpan parent;
+    private TraceSpan span;
     private ClusterWorker.Handle waiting;
     private UpstreamConnection conn;
     private ScheduledFuture<?> timer;
@@ -48,6 +51,20 @@ final class HttpCallout implements UpstreamStream, Cancellable {
             HttpCallRequest request,
             Consumer<HttpCallResponse> callback,
             Runnable onEnd) {
+        this(worker, cluster, request, callback, onEnd, null);
+    }
+
+    /**
+     * @param parent the span of the stream making the call, or null (untraced, or a root context)
+     */
+    HttpCallout(
+            Worker worker,
+            String cluster,
+            HttpCallRequest request,
+            Consumer<HttpCallResponse> callback,
+            Runnable onEnd,
+            TraceSpan parent) {
+        this.parent = parent;
         this.worker = worker;
         this.cluster = cluster;
         this.request = request;
@@ -56,6 +73,11 @@ final class HttpCallout implements UpstreamStream, Cancellable {
     }
 
     void start(Duration timeout) {
+        if (parent != null) {
+            span = parent.startChild(cluster, io.weir.spi.tracing.SpanKind.CLIENT);
+            span.setAttribute("http.request.method", request.method());
+            span.setAttribute("weir.cluster", cluster);
+        }
         ClusterWorker cw = worker.clusters().get(cluster);
         if (cw == null) {
             worker.dispatcher().post(() -> finish(HttpCallResponse.failed("unknown_cluster")));
@@ -87,12 +109,24 @@ final class HttpCallout implements UpstreamStream, Cancellable {
             return;
         }
         done = true;
+        if (span != null) {
+            if (r.failure() != null) {
+                span.setError(r.failure());
+            } else {
+                Tracing.status(span, r.status());
+            }
+        }
         release();
         onEnd.run();
         callback.accept(r);
     }
 
     private void release() {
+        if (span != null) {
+            TraceSpan sp = span;
+            span = null;
+            sp.end();
+        }
         if (timer != null) {
             timer.cancel(false);
         }
@@ -122,6 +156,10 @@ final class HttpCallout implements UpstreamStream, Cancellable {
             if (!name.equals("host") && !name.equals("content-length")) {
                 h.add(name, e.getValue());
             }
+        }
+        if (span != null) {
+            span.inject(Tracing.writer(h));
+            Tracing.peer(span, c.hostAddress());
         }
         byte[] b = request.body();
         if (b != null || !request.method().equals("GET") && !request.method().equals("HEAD")) {

@@ -4,6 +4,7 @@ import io.weir.kernel.accesslog.AccessLog;
 import io.weir.kernel.config.ListenerConfig;
 import io.weir.kernel.router.RouteTable;
 import io.weir.kernel.stats.IstioMetrics;
+import io.weir.spi.tracing.Tracer;
 import java.util.List;
 
 /**
@@ -23,12 +24,18 @@ public final class ListenerRuntime {
     /** The listener's filters in this generation; empty for the router alone. */
     public final ListenerFilters filters;
 
+    /** The process's tracer, or null without {@code tracing:} (then nothing is traced). */
+    public final Tracer tracer;
+
+    /** Whether each filter gets an INTERNAL span ({@code tracing.filter_spans}). */
+    public final boolean filterSpans;
+
     public ListenerRuntime(
             ListenerConfig config,
             ListenerStats stats,
             List<AccessLog> accessLogs,
             ListenerFilters filters) {
-        this(config, stats, accessLogs, filters, null);
+        this(config, stats, accessLogs, filters, null, null, false);
     }
 
     public ListenerRuntime(
@@ -36,8 +43,12 @@ public final class ListenerRuntime {
             ListenerStats stats,
             List<AccessLog> accessLogs,
             ListenerFilters filters,
-            IstioMetrics.Reporter istio) {
+            IstioMetrics.Reporter istio,
+            Tracer tracer,
+            boolean filterSpans) {
         this.istio = istio;
+        this.tracer = tracer;
+        this.filterSpans = tracer != null && filterSpans;
         this.config = config;
         this.http = config.http();
         this.routes = new RouteTable(config.http());

@@ -12,6 +12,7 @@ import io.weir.kernel.upstream.ClusterStats;
 import io.weir.kernel.upstream.ClusterWorker;
 import io.weir.kernel.upstream.UpstreamConnection;
 import io.weir.kernel.upstream.UpstreamStream;
+import io.weir.spi.tracing.TraceSpan;
 import java.util.ArrayDeque;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -37,6 +38,7 @@ final class Router implements UpstreamStream {
     private long upstreamStartNanos;
     private long serviceTimeMs = -1;
     private String upstreamHost;
+    private TraceSpan span; // the CLIENT span of the current attempt, when traced
 
     Router(ActiveStream s, Route.Forward action) {
         this.s = s;
@@ -73,6 +75,9 @@ final class Router implements UpstreamStream {
         cstats.rqTotal.inc(slot());
         cstats.rqActive.add(slot(), 1);
         s.sendContinue();
+        if (s.span != null) {
+            startSpan();
+        }
         waiting = cluster.newStream(this);
     }
 
@@ -97,6 +102,24 @@ final class Router implements UpstreamStream {
         }
         if (s.bodyLength < 0) {
             h.add("transfer-encoding", "chunked");
+        }
+    }
+
+    /** A CLIENT span for this attempt, its context in the upstream request's headers. */
+    private void startSpan() {
+        span = Tracing.startClient(s.span, s.method(), s.head.headers);
+        span.setAttribute("weir.cluster", cluster.cluster().name());
+    }
+
+    /** Ends the attempt's span, as failed when {@code error} is not null. */
+    private void endSpan(String error) {
+        TraceSpan sp = span;
+        if (sp != null) {
+            span = null;
+            if (error != null) {
+                sp.setError(error);
+            }
+            sp.end();
         }
     }
 
@@ -127,6 +150,9 @@ final class Router implements UpstreamStream {
         conn = c;
         upstreamHost = c.hostAddress();
         upstreamStartNanos = System.nanoTime();
+        if (span != null) {
+            Tracing.peer(span, upstreamHost);
+        }
         c.expectResponseTo(s.method().equals("HEAD"));
         c.write(
                 Http1Writer.requestHead(
@@ -157,6 +183,7 @@ final class Router implements UpstreamStream {
         if (finished) {
             return;
         }
+        endSpan(reason.name().toLowerCase(java.util.Locale.ROOT));
         switch (reason) {
             case NO_HEALTHY_HOST ->
                     s.sendLocalReply(
@@ -272,6 +299,9 @@ final class Router implements UpstreamStream {
             return;
         }
         cstats.countResponse(slot(), head.status);
+        if (span != null) {
+            Tracing.status(span, head.status);
+        }
         s.encodeHeaders(head, framing, contentLength);
     }
 
@@ -294,6 +324,7 @@ final class Router implements UpstreamStream {
         }
         recordServiceTime();
         conn = null;
+        endSpan(null);
         s.encodeComplete(trailers);
     }
 
@@ -312,6 +343,7 @@ final class Router implements UpstreamStream {
         if (finished) {
             return;
         }
+        endSpan(protocolError ? "upstream_protocol_error" : "upstream_reset");
         if (!s.responseStarted()
                 && !anyResponseBytes
                 && !protocolError
@@ -322,6 +354,9 @@ final class Router implements UpstreamStream {
             // a reused keep-alive connection the upstream had already closed: one fresh try
             retried = true;
             cstats.rqRetry.inc(slot());
+            if (s.span != null) {
+                startSpan();
+            }
             waiting = cluster.newStream(this);
             return;
         }
@@ -350,6 +385,7 @@ final class Router implements UpstreamStream {
             return;
         }
         cstats.rqTimeout.inc(slot());
+        endSpan("upstream_response_timeout");
         abortUpstream();
         if (s.responseStarted()) {
             s.resetStream(ResponseFlag.UT.bit(), "upstream_response_timeout");
@@ -394,6 +430,7 @@ final class Router implements UpstreamStream {
             return;
         }
         finished = true;
+        endSpan("stream_ended");
         abortUpstream();
         if (pendingBody != null) {
             ByteBuf b;

@@ -128,6 +128,11 @@ final class StreamFilter extends FilterContextBase implements StreamContext {
     }
 
     @Override
+    io.weir.spi.tracing.TraceSpan traceParent() {
+        return chain.s.span;
+    }
+
+    @Override
     public String property(String name) {
         return gone() ? null : chain.s.property(name, this);
     }

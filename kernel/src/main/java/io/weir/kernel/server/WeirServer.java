@@ -31,6 +31,9 @@ import io.weir.kernel.stats.Stats;
 import io.weir.kernel.upstream.Cluster;
 import io.weir.kernel.upstream.ClusterManager;
 import io.weir.kernel.upstream.ClusterWorker;
+import io.weir.spi.ConfigNode;
+import io.weir.spi.tracing.Tracer;
+import io.weir.spi.tracing.TracerProvider;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -82,6 +85,8 @@ public final class WeirServer implements AutoCloseable {
     private AdminServer admin;
     private InetSocketAddress adminAddress;
     private volatile String state = "PRE_INITIALIZING";
+    private TracerProvider tracerProvider; // null: the first one ServiceLoader finds
+    private volatile Tracer tracer;
     private final long startMillis = System.currentTimeMillis();
 
     public WeirServer(WeirConfig config, ServerOptions options) {
@@ -135,6 +140,19 @@ public final class WeirServer implements AutoCloseable {
                 : istio.reporter(lc.trafficDirection() == ListenerConfig.TrafficDirection.OUTBOUND);
     }
 
+    /**
+     * Uses {@code provider} for {@code tracing:} instead of the first {@link TracerProvider} found
+     * on the class path (tests). Call before {@link #start}.
+     */
+    public void useTracerProvider(TracerProvider provider) {
+        this.tracerProvider = provider;
+    }
+
+    /** The tracer made from {@code tracing:}, or null without one. */
+    public Tracer tracer() {
+        return tracer;
+    }
+
     /** A bound listener: its config, the handle connections read, its sockets. */
     private static final class BoundListener {
         final ListenerConfig config;
@@ -183,6 +201,7 @@ public final class WeirServer implements AutoCloseable {
             drains.put(loop, new ConnectionDrain());
         }
         onEveryWorker(w -> filterServices.bindWorkerThread(w.slot()));
+        tracer = startTracer(config.tracing());
         List<ListenerFilters> made = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         for (int i = 0; i < config.listeners().size(); i++) {
@@ -223,6 +242,57 @@ public final class WeirServer implements AutoCloseable {
                 listenerAddresses.size());
     }
 
+    /** The tracer of {@code tracing:}, or null when the block is absent. */
+    private Tracer startTracer(io.weir.kernel.config.TracingConfig tc) throws StartupException {
+        if (tc == null) {
+            return null;
+        }
+        TracerProvider p = tracerProvider;
+        if (p == null) {
+            p =
+                    java.util.ServiceLoader.load(
+                                    TracerProvider.class, WeirServer.class.getClassLoader())
+                            .findFirst()
+                            .orElse(null);
+        }
+        if (p == null) {
+            throw new StartupException(
+                    "tracing: no tracer implementation on the class path (the weir-tracing module"
+                            + " provides one)",
+                    null);
+        }
+        List<String> errors = new ArrayList<>();
+        Tracer t;
+        try {
+            t =
+                    p.create(
+                            ConfigNode.of(tc.raw(), "tracing", errors::add, config.baseDir()),
+                            new TracerMetrics(stats));
+        } catch (RuntimeException e) {
+            throw new StartupException("tracing: cannot start the tracer: " + message(e), e);
+        }
+        if (!errors.isEmpty() || t == null) {
+            if (t != null) {
+                t.close();
+            }
+            throw new StartupException(
+                    errors.isEmpty()
+                            ? "tracing: the tracer failed to start"
+                            : String.join("\n", errors),
+                    null);
+        }
+        log.info(
+                "tracing started tracer={} sampling={} propagation={}",
+                p.name(),
+                tc.sampling(),
+                String.join(",", tc.propagation()));
+        return t;
+    }
+
+    private boolean filterSpans() {
+        return config.tracing() != null && config.tracing().filterSpans();
+    }
+
     private int maxBufferLimit() {
         int max = 0;
         for (ListenerConfig lc : config.listeners()) {
@@ -243,7 +313,9 @@ public final class WeirServer implements AutoCloseable {
             accessLogs.add(l);
         }
         ListenerStats ls = new ListenerStats(stats, lc.name());
-        ListenerRuntime lr = new ListenerRuntime(lc, ls, logs, filters, istioReporter(lc));
+        ListenerRuntime lr =
+                new ListenerRuntime(
+                        lc, ls, logs, filters, istioReporter(lc), tracer, filterSpans());
         return new BoundListener(lc, new ListenerHandle(lr), ls, logs);
     }
 
@@ -461,6 +533,11 @@ public final class WeirServer implements AutoCloseable {
             errors.add(
                     "clusters: cluster changes need a restart in this version; the routes and filters of this config were not applied");
         }
+        if (!java.util.Objects.equals(
+                next.tracing() == null ? null : next.tracing().raw(),
+                prev.tracing() == null ? null : prev.tracing().raw())) {
+            errors.add("tracing: cannot change on reload; restart Weir");
+        }
         if (!errors.isEmpty()) {
             throw new ReloadException(errors);
         }
@@ -506,7 +583,13 @@ public final class WeirServer implements AutoCloseable {
             }
             ListenerRuntime lr =
                     new ListenerRuntime(
-                            lc, old.stats, accessLogsFor(old, lc), made.get(i), istioReporter(lc));
+                            lc,
+                            old.stats,
+                            accessLogsFor(old, lc),
+                            made.get(i),
+                            istioReporter(lc),
+                            tracer,
+                            filterSpans());
             retired.add(old.handle.swap(lr).filters);
         }
         for (String name : new ArrayList<>(bound.keySet())) {
@@ -655,6 +738,15 @@ public final class WeirServer implements AutoCloseable {
         }
         for (AccessLog l : accessLogs) {
             l.close();
+        }
+        Tracer t = tracer;
+        if (t != null) {
+            tracer = null;
+            try {
+                t.close(); // exports what is queued, within the batch's export timeout
+            } catch (RuntimeException e) {
+                log.warn("tracer close failed error={}", message(e));
+            }
         }
         terminated.complete(null);
     }

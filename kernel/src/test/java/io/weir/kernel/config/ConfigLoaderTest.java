@@ -248,10 +248,10 @@ class ConfigLoaderTest {
                                 + " max_request_body, max_request_headers_kb, max_headers_count,"
                                 + " merge_slashes, xff_num_trusted_hops, generate_request_id,"
                                 + " server_name, access_log)");
-        assertThat(errors(CONTRACT + "tracing: {}\n"))
+        assertThat(errors(CONTRACT + "tracer: {}\n"))
                 .containsExactly(
-                        "tracing: unknown key (expected one of: admin, plugin_dirs, listeners, clusters,"
-                                + " observability)");
+                        "tracer: unknown key (expected one of: admin, plugin_dirs, listeners,"
+                                + " clusters, observability, tracing)");
         assertThat(errors(withCluster("endpoint: []")))
                 .containsExactly(
                         "clusters[0].endpoint: unknown key (expected one of: name,"

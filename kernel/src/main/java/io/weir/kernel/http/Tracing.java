@@ -1,0 +1,66 @@
+package io.weir.kernel.http;
+
+import io.weir.kernel.http1.HeaderMap;
+import io.weir.spi.tracing.HeaderWriter;
+import io.weir.spi.tracing.SpanKind;
+import io.weir.spi.tracing.TraceSpan;
+
+/**
+ * The kernel's side of the tracing SPI: header adapters and the attributes of CLIENT spans. Used
+ * only when a tracer is configured; without one nothing here runs. Worker thread only.
+ */
+final class Tracing {
+    private Tracing() {}
+
+    /** Writes into a request's header map (for {@link TraceSpan#inject}). */
+    static HeaderWriter writer(HeaderMap h) {
+        return new HeaderWriter() {
+            @Override
+            public void set(String name, String value) {
+                h.set(name, value);
+            }
+
+            @Override
+            public void remove(String name) {
+                h.remove(name);
+            }
+        };
+    }
+
+    /** A CLIENT child of {@code parent} whose context goes into {@code h}. */
+    static TraceSpan startClient(TraceSpan parent, String name, HeaderMap h) {
+        TraceSpan span = parent.startChild(name, SpanKind.CLIENT);
+        span.inject(writer(h));
+        return span;
+    }
+
+    /** {@code server.address} and {@code server.port} of an upstream {@code HOST:PORT}. */
+    static void peer(TraceSpan span, String hostPort) {
+        if (hostPort == null) {
+            return;
+        }
+        int colon = hostPort.lastIndexOf(':');
+        if (colon > 0 && hostPort.indexOf(']') < colon) {
+            String host = hostPort.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            span.setAttribute("server.address", host);
+            try {
+                span.setAttribute("server.port", Long.parseLong(hostPort.substring(colon + 1)));
+            } catch (NumberFormatException e) {
+                // not a port: the address alone
+            }
+        } else {
+            span.setAttribute("server.address", hostPort);
+        }
+    }
+
+    /** {@code http.response.status_code}, and an error status for a 5xx. */
+    static void status(TraceSpan span, int status) {
+        span.setAttribute("http.response.status_code", status);
+        if (status >= 500) {
+            span.setError(null);
+        }
+    }
+}

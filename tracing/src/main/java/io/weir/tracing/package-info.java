@@ -1,0 +1,18 @@
+/**
+ * Weir's tracer: the tracing SPI ({@link io.weir.spi.tracing}) implemented with the OpenTelemetry
+ * Java SDK. Spans are sampled parent-based with a trace-id ratio (a force header overrides),
+ * batched by a bounded queue and exported off the workers by OTLP (gRPC or HTTP) or Zipkin v2 JSON;
+ * W3C trace context, B3 (single and multi header) and Jaeger's {@code uber-trace-id} are read and
+ * written. Dropped spans and failed exports are counted in Weir's stats ({@code
+ * weir_tracing_spans_dropped_total}, {@code weir_tracing_export_failures_total}).
+ *
+ * <pre>{@code
+ * tracing:
+ *   service_name: weir
+ *   sampling: 0.1
+ *   propagation: [w3c, b3]
+ *   exporter:
+ *     otlp: { endpoint: http://127.0.0.1:4317, protocol: grpc }
+ * }</pre>
+ */
+package io.weir.tracing;
