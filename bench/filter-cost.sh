@@ -205,6 +205,10 @@ if bench_header and bench_header ~= "" then
   wrk.headers[k] = v
 end
 LUA
+  # and its readiness and sanity probes (curl) send it too
+  sed -i 's|curl -s -o /dev/null|curl -s ${BENCH_HEADER:+-H "$BENCH_HEADER"} -o /dev/null|' "$WORK/shared-overlay/run.sh"
+  [[ "$(grep -c 'BENCH_HEADER:+-H' "$WORK/shared-overlay/run.sh")" -ge 2 ]] \
+    || { log "could not add the header to ../shared/bench/run.sh's curl probes (has run.sh changed?)"; exit 1; }
   SHARED_RUN="$WORK/shared-overlay"
   export BENCH_HEADER
 fi
@@ -361,7 +365,7 @@ for v in "${VLIST[@]}"; do
     basic_auth) # the right password passes; none: 401
       grep -qx 'HTTP/1.1 200 OK' "$h" && grep -qx 401 "$WORK/check/$v.nocred" ;;
     tracing_*) # passes like no filter, and the backend saw a traceparent Weir made (the client sent none)
-      grep -qx 'x-backend-saw-x-added: from-client' "$h" && grep -q '^x-backend-saw-traceparent: 00-[0-9a-f]\{32\}-[0-9a-f]\{16\}-0[01]$' "$h" ;;
+      grep -qx 'x-backend-saw-x-added: from-client' "$h" && grep -q '^x-backend-saw-traceparent: 00-[0-9a-f]\{32\}-[0-9a-f]\{16\}-[0-9a-f]\{2\}$' "$h" ;;
     *) grep -qx 'x-added: bench' "$h" && grep -qx 'x-backend-saw-x-added: \(bench\|from-client\)' "$h" ;;
   esac || { log "$v check failed:"; cat "$h" >&2; exit 1; }
   log "check passed for $v ($(grep -i '^x-added:\|^x-backend-saw' "$h" | tr '\n' ' '))"
