@@ -64,14 +64,20 @@ final class KeySet {
         return found < 0 ? null : consumers[found];
     }
 
+    /** One digest per thread: getInstance looks the provider up each time (the hot path). */
+    private static final ThreadLocal<MessageDigest> SHA256 =
+            ThreadLocal.withInitial(
+                    () -> {
+                        try {
+                            return MessageDigest.getInstance("SHA-256");
+                        } catch (NoSuchAlgorithmException e) {
+                            throw new IllegalStateException("the JDK has no SHA-256", e);
+                        }
+                    });
+
     /** The SHA-256 of the UTF-8 bytes of {@code key}. */
     static byte[] sha256(String key) {
-        try {
-            return MessageDigest.getInstance("SHA-256")
-                    .digest(key.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
+        return SHA256.get().digest(key.getBytes(StandardCharsets.UTF_8)); // digest() resets it
     }
 
     /** Whether {@code s} is 64 hex characters. */

@@ -41,18 +41,25 @@ final class VerifyCache {
         return entries.size();
     }
 
+    /** One digest per thread: getInstance looks the provider up each time (the hot path). */
+    private static final ThreadLocal<MessageDigest> SHA256 =
+            ThreadLocal.withInitial(
+                    () -> {
+                        try {
+                            return MessageDigest.getInstance("SHA-256");
+                        } catch (NoSuchAlgorithmException e) {
+                            throw new IllegalStateException("the JDK has no SHA-256", e);
+                        }
+                    });
+
     /** The cache key of these credentials (raw password bytes). */
     static byte[] key(String user, byte[] password) {
-        try {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            d.update(user.getBytes(StandardCharsets.UTF_8));
-            d.update((byte) ':');
-            d.update(password);
-            d.update(SALT);
-            return d.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
+        MessageDigest d = SHA256.get();
+        d.update(user.getBytes(StandardCharsets.UTF_8));
+        d.update((byte) ':');
+        d.update(password);
+        d.update(SALT);
+        return d.digest(); // also resets it
     }
 
     /** Whether {@code key} was verified less than {@code ttl} before {@code now} (nanoTime). */
