@@ -79,14 +79,37 @@ public final class ConfigJson {
         if (im != null) {
             Map<String, Object> istio = new LinkedHashMap<>();
             istio.put("enabled", true);
-            istio.put("workload", im.workload());
-            istio.put("namespace", im.namespace());
-            istio.put("app", im.app());
-            istio.put("version", im.version());
-            istio.put("mesh_cluster", im.meshCluster());
-            istio.put("service", im.service());
+            putIfNotNull(istio, "workload", im.workload());
+            putIfNotNull(istio, "namespace", im.namespace());
+            putIfNotNull(istio, "app", im.app());
+            putIfNotNull(istio, "version", im.version());
+            putIfNotNull(istio, "mesh_cluster", im.meshCluster());
+            putIfNotNull(istio, "service", im.service());
             m.put("observability", Map.of("istio_metrics", istio));
         }
+        if (c.tracing() != null) {
+            m.put("tracing", tracing(c.tracing()));
+        }
+        return m;
+    }
+
+    private static Map<String, Object> tracing(TracingConfig t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("service_name", t.serviceName());
+        m.put("sampling", t.sampling());
+        m.put("propagation", t.propagation());
+        putIfNotNull(m, "force_sample_header", t.forceSampleHeader());
+        m.put("filter_spans", t.filterSpans());
+        Map<String, Object> exporter = new LinkedHashMap<>();
+        exporter.put("endpoint", t.exporter().endpoint());
+        putIfNotNull(exporter, "protocol", t.exporter().protocol());
+        m.put("exporter", Map.of(t.exporter().kind(), exporter));
+        Map<String, Object> batch = new LinkedHashMap<>();
+        batch.put("max_queue_size", t.batch().maxQueueSize());
+        batch.put("max_export_batch_size", t.batch().maxExportBatchSize());
+        batch.put("schedule_delay", duration(t.batch().scheduleDelay()));
+        batch.put("export_timeout", duration(t.batch().exportTimeout()));
+        m.put("batch", batch);
         return m;
     }
 

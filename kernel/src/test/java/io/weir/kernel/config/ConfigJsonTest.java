@@ -230,6 +230,57 @@ class ConfigJsonTest {
     }
 
     @Test
+    void dumpsTracingAndObservabilityWithDefaultsAndLoadsThemBack() throws Exception {
+        WeirConfig original =
+                parse(
+                        ConfigFixtures.CONTRACT
+                                + """
+                                tracing:
+                                  sampling: 0.25
+                                  propagation: [b3, w3c]
+                                  force_sample_header: x-trace-me
+                                  exporter: { zipkin: { endpoint: "http://127.0.0.1:9411/api/v2/spans" } }
+                                observability:
+                                  istio_metrics: { workload: reviews-v1, namespace: bookinfo }
+                                """);
+        String json = ConfigJson.toJson(original);
+
+        assertThat(json)
+                .contains(
+                        """
+                          "tracing": {
+                            "service_name": "weir",
+                            "sampling": 0.25,
+                            "propagation": [
+                              "b3",
+                              "w3c"
+                            ],
+                            "force_sample_header": "x-trace-me",
+                            "filter_spans": false,
+                            "exporter": {
+                              "zipkin": {
+                                "endpoint": "http://127.0.0.1:9411/api/v2/spans"
+                              }
+                            },
+                            "batch": {
+                              "max_queue_size": 2048,
+                              "max_export_batch_size": 512,
+                              "schedule_delay": "1s",
+                              "export_timeout": "10s"
+                            }
+                          }
+                        """)
+                .contains("\"workload\": \"reviews-v1\"")
+                .doesNotContain("null");
+        WeirConfig reloaded = parse(json);
+        assertThat(ConfigJson.toJson(reloaded)).isEqualTo(json);
+        assertThat(reloaded.tracing().sampling()).isEqualTo(0.25);
+        assertThat(reloaded.tracing().exporter()).isEqualTo(original.tracing().exporter());
+        assertThat(reloaded.tracing().batch()).isEqualTo(original.tracing().batch());
+        assertThat(reloaded.observability()).isEqualTo(original.observability());
+    }
+
+    @Test
     void rendersValuesInTheirYamlSpelling() throws Exception {
         String json = ConfigJson.toJson(parse(FULL));
 
