@@ -1,5 +1,6 @@
 package io.weir.tracing;
 
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.StatusCode;
@@ -11,6 +12,26 @@ import java.util.concurrent.TimeUnit;
 
 /** A {@link TraceSpan} over an OpenTelemetry span and the context it is current in. */
 final class OtelSpan implements TraceSpan {
+    // the kernel sets a fixed set of attribute names: their keys are made once, not per span
+    private static final java.util.concurrent.ConcurrentHashMap<String, AttributeKey<String>>
+            STRING_KEYS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.concurrent.ConcurrentHashMap<String, AttributeKey<Long>>
+            LONG_KEYS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static <T> AttributeKey<T> key(
+            java.util.concurrent.ConcurrentHashMap<String, AttributeKey<T>> cache,
+            String name,
+            java.util.function.Function<String, AttributeKey<T>> make) {
+        AttributeKey<T> k = cache.get(name);
+        if (k == null) {
+            k = make.apply(name);
+            if (cache.size() < 256) { // bounded: names are the kernel's, but be safe
+                cache.putIfAbsent(name, k);
+            }
+        }
+        return k;
+    }
+
     private final OtelTracer tracer;
     private final Span span;
     private final Context context;
@@ -65,13 +86,13 @@ final class OtelSpan implements TraceSpan {
     @Override
     public void setAttribute(String key, String value) {
         if (value != null) {
-            span.setAttribute(key, value);
+            span.setAttribute(key(STRING_KEYS, key, AttributeKey::stringKey), value);
         }
     }
 
     @Override
     public void setAttribute(String key, long value) {
-        span.setAttribute(key, value);
+        span.setAttribute(key(LONG_KEYS, key, AttributeKey::longKey), value);
     }
 
     @Override
