@@ -64,30 +64,50 @@ final class BasicAuthFilter implements HttpFilter {
         byte[] hash = users.users().get(cred.user());
         boolean known = hash != null;
         String user = cred.user();
+        // back on this stream's worker; null: the verification could not be queued (overload)
+        java.util.function.Consumer<Boolean> done =
+                ok ->
+                        ctx.executor()
+                                .execute(
+                                        () -> {
+                                            if (ok == null) {
+                                                overloaded();
+                                            } else {
+                                                verified(
+                                                        c,
+                                                        users,
+                                                        cacheKey,
+                                                        user,
+                                                        known && ok,
+                                                        known);
+                                            }
+                                        });
+        if (cacheKey != null && users.cache().join(cacheKey, done)) {
+            // the same credentials are being verified for another request: share its answer
+            // (64 connections arriving with one password pay one bcrypt, not 64)
+            return FilterStatus.STOP;
+        }
+        java.util.function.Consumer<Boolean> finish =
+                cacheKey == null ? done : ok -> users.cache().complete(cacheKey, ok);
         boolean queued =
                 root.pool.submit(
                         cred.password(),
                         known ? hash : users.dummyHash(), // unknown users cost as much as known
-                        ok ->
-                                ctx.executor()
-                                        .execute(
-                                                () ->
-                                                        verified(
-                                                                c,
-                                                                users,
-                                                                cacheKey,
-                                                                user,
-                                                                known && ok,
-                                                                known)));
+                        finish::accept);
         if (!queued) {
-            root.overloaded.inc();
-            ctx.sendLocalReply(
-                    LocalReply.status(503)
-                            .body(OVERLOADED)
-                            .details("basic_auth_overloaded")
-                            .build());
+            if (cacheKey != null) {
+                users.cache().complete(cacheKey, null); // every waiter, this one too, gets 503
+            } else {
+                overloaded();
+            }
         }
         return FilterStatus.STOP;
+    }
+
+    private void overloaded() {
+        root.overloaded.inc();
+        ctx.sendLocalReply(
+                LocalReply.status(503).body(OVERLOADED).details("basic_auth_overloaded").build());
     }
 
     /** Back on the worker with bcrypt's answer. */

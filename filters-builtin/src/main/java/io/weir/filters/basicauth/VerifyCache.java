@@ -5,9 +5,12 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Recently verified credentials, so that a client sending the same right password again does not
@@ -74,6 +77,40 @@ final class VerifyCache {
             return false;
         }
         return true;
+    }
+
+    /** Verifications in flight by key, with the requests waiting for each. */
+    private final Map<ByteBuffer, List<Consumer<Boolean>>> pending = new ConcurrentHashMap<>();
+
+    /**
+     * Registers {@code waiter} for the verification of {@code key}: true when one is already in
+     * flight (the waiter is called by its {@link #complete}), false when the caller is the first
+     * and must start it (and call {@link #complete} when it ends).
+     */
+    boolean join(byte[] key, Consumer<Boolean> waiter) {
+        boolean[] joined = {false};
+        pending.compute(
+                ByteBuffer.wrap(key),
+                (k, list) -> {
+                    if (list == null) {
+                        list = new ArrayList<>();
+                    } else {
+                        joined[0] = true;
+                    }
+                    list.add(waiter);
+                    return list;
+                });
+        return joined[0];
+    }
+
+    /** Ends the verification of {@code key}: every waiter gets {@code ok} (null: not run). */
+    void complete(byte[] key, Boolean ok) {
+        List<Consumer<Boolean>> waiters = pending.remove(ByteBuffer.wrap(key));
+        if (waiters != null) {
+            for (Consumer<Boolean> w : waiters) {
+                w.accept(ok);
+            }
+        }
     }
 
     /** Records a successful verification at {@code now}. */

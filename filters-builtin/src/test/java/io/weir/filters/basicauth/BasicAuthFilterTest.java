@@ -9,7 +9,9 @@ import io.weir.spi.testkit.StreamRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
@@ -226,6 +228,31 @@ class BasicAuthFilterTest {
         assertThat(slow.over() || slow.forwarded()).isFalse();
         check.gate.countDown();
         assertThat(h.runPendingUntil(slow::forwarded, WAIT)).isTrue();
+    }
+
+    @Test
+    void concurrentRequestsWithTheSameCredentialsShareOneBcrypt() throws Exception {
+        harness(Map.of());
+        check.gate = new CountDownLatch(1);
+        List<StreamRun> same = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            same.add(
+                    h.request("GET", "/")
+                            .header("authorization", Hashes.basic("bob:builder"))
+                            .send());
+        }
+        StreamRun wrong =
+                h.request("GET", "/").header("authorization", Hashes.basic("bob:guess")).send();
+        check.gate.countDown();
+        assertThat(
+                        h.runPendingUntil(
+                                () -> same.stream().allMatch(StreamRun::forwarded) && wrong.over(),
+                                WAIT))
+                .isTrue();
+        // one bcrypt for the five, one for the wrong password (never joined to the right one)
+        assertThat(check.calls.get()).isEqualTo(2);
+        assertThat(wrong.localReply().status()).isEqualTo(401);
+        assertThat(h.counter("weir_basic_auth_allowed_total")).isEqualTo(5);
     }
 
     @Test
