@@ -304,6 +304,93 @@ class TracingIntegrationTest {
         }
     }
 
+    /** A filter that asks the cluster {@code authz} (GET /check) and then lets the request on. */
+    static io.weir.spi.HttpFilterFactory callingOut() {
+        return new io.weir.spi.HttpFilterFactory() {
+            @Override
+            public String name() {
+                return "test.callout";
+            }
+
+            @Override
+            public io.weir.spi.HttpFilterRoot createRoot(io.weir.spi.RootContext context) {
+                return ctx ->
+                        new io.weir.spi.HttpFilter() {
+                            @Override
+                            public io.weir.spi.FilterStatus onRequestHeaders(
+                                    io.weir.spi.Headers headers, boolean endOfStream) {
+                                ctx.httpCall(
+                                        "authz",
+                                        io.weir.spi.HttpCallRequest.get("/check"),
+                                        java.time.Duration.ofSeconds(2),
+                                        r -> ctx.continueRequest());
+                                return io.weir.spi.FilterStatus.STOP;
+                            }
+                        };
+            }
+        };
+    }
+
+    @Test
+    void aCallOutGetsAClientSpanNamedAfterItsClusterAndCarriesItsContext() throws Exception {
+        String yaml =
+                """
+                admin:
+                  address: 127.0.0.1:0
+                listeners:
+                  - name: ingress
+                    address: 127.0.0.1:0
+                    http:
+                      filters:
+                        - name: test.callout
+                      virtual_hosts:
+                        - name: default
+                          domains: ["*"]
+                          routes:
+                            - match: { prefix: "/" }
+                              route: { cluster: backend }
+                clusters:
+                  - name: backend
+                    endpoints:
+                      - address: %s
+                  - name: authz
+                    endpoints:
+                      - address: %s
+                """;
+        try (OtlpReceiver otlp = new OtlpReceiver();
+                CapturingUpstream up = new CapturingUpstream();
+                CapturingUpstream authz = new CapturingUpstream();
+                Weir w =
+                        Weir.start(
+                                yaml.formatted(up.address(), authz.address())
+                                        + tracing(
+                                                otlp.endpoint(), "batch: { schedule_delay: 50ms }"),
+                                1,
+                                io.weir.kernel.config.FilterRegistry.of(
+                                        Map.of("test.callout", callingOut())))) {
+            assertThat(
+                            get(w.port(), "/", "traceparent", "00-" + TRACE + "-" + PARENT + "-01")
+                                    .statusCode())
+                    .isEqualTo(200);
+            List<Received> spans = otlp.awaitTrace(TRACE, 3);
+            Received server = one(spans, SpanKind.SPAN_KIND_SERVER);
+            List<Received> clients =
+                    spans.stream().filter(s -> s.kind() == SpanKind.SPAN_KIND_CLIENT).toList();
+            Received callout =
+                    clients.stream()
+                            .filter(s -> s.name().contains("authz"))
+                            .findFirst()
+                            .orElseThrow(() -> new AssertionError("no call-out span in " + spans));
+            assertThat(callout.parentSpanId()).isEqualTo(server.spanId());
+            assertThat(authz.next().get("traceparent"))
+                    .isEqualTo("00-" + TRACE + "-" + callout.spanId() + "-01");
+            Received upstream =
+                    clients.stream().filter(s -> s != callout).findFirst().orElseThrow();
+            assertThat(up.next().get("traceparent"))
+                    .isEqualTo("00-" + TRACE + "-" + upstream.spanId() + "-01");
+        }
+    }
+
     @Test
     void aBackendThatRefusesConnectionsNeitherSlowsNorFailsRequestsAndIsCounted() throws Exception {
         int dead;
