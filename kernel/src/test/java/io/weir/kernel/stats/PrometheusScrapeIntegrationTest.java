@@ -124,6 +124,7 @@ class PrometheusScrapeIntegrationTest {
                             Stats.DEFAULT_MS_BUCKETS)
                     .record(weir.server.stats().otherSlot(), 7, TRACE_ID);
             int promPort = startPrometheus(weir.adminPort());
+            awaitReady(promPort);
             awaitQuery(promPort, "up{job=\"weir\"}", 1);
 
             for (int i = 0; i < 7; i++) {
@@ -293,6 +294,32 @@ class PrometheusScrapeIntegrationTest {
         double v = Double.parseDouble(m.group(1));
         assertThat(m.find()).as("a single series for %s: %s", promql, body).isFalse();
         return v;
+    }
+
+    /**
+     * Waits until Prometheus answers {@code /-/ready} with 200: while it starts (opening its
+     * storage) its API answers 503, which is not yet an answer to a query.
+     */
+    private void awaitReady(int port) throws Exception {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        int last = -1;
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpRequest req =
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/-/ready"))
+                                .timeout(Duration.ofSeconds(5))
+                                .build();
+                last = http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
+                if (last == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            assertThat(prometheus.isAlive()).as("prometheus exited: %s", log()).isTrue();
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        }
+        throw new AssertionError("prometheus not ready (last status " + last + "): " + log());
     }
 
     /** Polls Prometheus until {@code promql} is {@code expected} (scrapes run every second). */
