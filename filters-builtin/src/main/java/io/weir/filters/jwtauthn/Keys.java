@@ -9,6 +9,7 @@ import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.SignedJWT;
 import java.text.ParseException;
@@ -46,7 +47,8 @@ final class Keys {
 
     /**
      * The RSA and EC public keys of a JWKS document. Other key types (symmetric {@code oct}, OKP
-     * for EdDSA) are skipped: a symmetric key is accepted only as {@code hmac_secret}.
+     * for EdDSA) are skipped: a symmetric key is accepted only as {@code hmac_secret}. So are keys
+     * whose {@code use} is not {@code sig}.
      *
      * @throws ParseException when the text is not a JWKS
      */
@@ -55,6 +57,9 @@ final class Keys {
         List<Key> out = new ArrayList<>();
         StringBuilder fp = new StringBuilder();
         for (JWK jwk : set.getKeys()) {
+            if (jwk.getKeyUse() != null && !KeyUse.SIGNATURE.equals(jwk.getKeyUse())) {
+                continue; // a key published for encryption never checks a signature
+            }
             JWSVerifier v;
             try {
                 if (jwk instanceof RSAKey rsa) {

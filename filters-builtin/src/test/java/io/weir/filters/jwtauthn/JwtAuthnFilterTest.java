@@ -532,4 +532,62 @@ class JwtAuthnFilterTest {
         h.advance(Duration.ofMillis(250));
         assert401(r, "Jwks remote fetch is failed", true);
     }
+
+    /** The bench script's exact shape: a file JWKS whose key names alg RS256 and use sig. */
+    @Test
+    void theBenchConfigWithAnAbsoluteJwksFileAndAlgAndUseOnTheKeyAcceptsAnRs256Token()
+            throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("jwt-bench");
+        java.nio.file.Path file = dir.resolve("jwks.json");
+        com.nimbusds.jose.jwk.RSAKey priv = Tokens.rsa("bench");
+        com.nimbusds.jose.jwk.RSAKey key =
+                new com.nimbusds.jose.jwk.RSAKey.Builder(priv.toRSAPublicKey())
+                        .keyID("bench")
+                        .algorithm(JWSAlgorithm.RS256)
+                        .keyUse(com.nimbusds.jose.jwk.KeyUse.SIGNATURE)
+                        .build();
+        java.nio.file.Files.writeString(file, Tokens.jwks(key));
+        assertThat(java.nio.file.Files.readString(file))
+                .contains("\"alg\":\"RS256\"")
+                .contains("\"use\":\"sig\"");
+        Map<String, Object> p = new HashMap<>();
+        p.put("name", "bench");
+        p.put("issuer", "https://bench.weir");
+        p.put("audiences", List.of("bench"));
+        p.put("jwks", Map.of("file", file.toAbsolutePath().toString()));
+        p.put("forward_claims", Map.of("sub", "x-jwt-sub"));
+        harness(List.of(p), List.of(Map.of("match", Map.of("prefix", "/"), "requires", "bench")));
+        String token =
+                Tokens.sign(
+                        JWSAlgorithm.RS256,
+                        priv,
+                        Tokens.claims()
+                                .issuer("https://bench.weir")
+                                .audience("bench")
+                                .subject("bench-user")
+                                .build());
+        StreamRun r = bearer(token);
+        assertThat(r.forwarded()).isTrue();
+        assertThat(r.upstreamHeaders().get("x-jwt-sub")).isEqualTo("bench-user");
+        // the key's alg binds it: the same key does not verify an RS512 token
+        String rs512 =
+                Tokens.sign(
+                        JWSAlgorithm.RS512,
+                        priv,
+                        Tokens.claims().issuer("https://bench.weir").audience("bench").build());
+        assert401(bearer(rs512), "Jwks doesn't have key to match kid or alg from Jwt", true);
+    }
+
+    @Test
+    void aKeyMarkedForEncryptionIsNotUsedToVerifySignatures() {
+        com.nimbusds.jose.jwk.RSAKey enc =
+                new com.nimbusds.jose.jwk.RSAKey.Builder(RSA.toPublicJWK())
+                        .keyUse(com.nimbusds.jose.jwk.KeyUse.ENCRYPTION)
+                        .build();
+        harness(
+                List.of(provider("main", Map.of("inline", Tokens.jwks(enc, EC_256.toPublicJWK())))),
+                List.of(Map.of("match", Map.of("prefix", "/"), "requires", "main")));
+        assert401(
+                bearer(Tokens.rs256()), "Jwks doesn't have key to match kid or alg from Jwt", true);
+    }
 }
