@@ -3,6 +3,7 @@ package io.weir.filters.fault;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.weir.spi.testkit.FilterHarness;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,11 +14,11 @@ class FaultConfigTest {
     final FaultFilterFactory factory = new FaultFilterFactory();
 
     List<String> errors(Object raw) {
-        return FakeStream.errors(factory, raw);
+        return FilterHarness.configErrors(factory, raw);
     }
 
     FaultConfig parse(Object raw) {
-        return (FaultConfig) FakeStream.parse(factory, raw);
+        return (FaultConfig) FilterHarness.parseConfig(factory, raw);
     }
 
     static Map<String, Object> map(Object... kv) {

@@ -2,14 +2,12 @@ package io.weir.filters.fault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.weir.filters.fault.FakeStream.TestHeaders;
-import io.weir.filters.fault.FakeStream.TestMetrics;
-import io.weir.filters.fault.FakeStream.Worker;
+import io.weir.spi.testkit.FilterHarness;
+import io.weir.spi.testkit.StreamRun;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -17,9 +15,9 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
+/** {@code weir.fault} against the SPI's test kit: its manual clock drives the delays. */
 class FaultFilterTest {
     final FaultFilterFactory factory = new FaultFilterFactory();
-    final TestMetrics metrics = new TestMetrics();
 
     static Map<String, Object> map(Object... kv) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -29,35 +27,41 @@ class FaultFilterTest {
         return m;
     }
 
-    FaultConfig parse(Object raw) {
-        return (FaultConfig) FakeStream.parse(factory, raw);
+    FilterHarness harness(Object raw) {
+        return FilterHarness.of(factory, raw);
     }
 
-    Worker worker(Object raw) {
-        return new Worker(factory, parse(raw), metrics);
+    /** A GET with (name, value) headers, run through the filter. */
+    static StreamRun send(FilterHarness h, String... headers) {
+        var rq = h.request("GET", "/");
+        for (int i = 0; i < headers.length; i += 2) {
+            rq.header(headers[i], headers[i + 1]);
+        }
+        return rq.send();
     }
 
-    long metric(String name) {
-        return metrics.value(name);
+    static long active(FilterHarness h) {
+        return h.gauge("weir_fault_active");
     }
 
     // --- percentages ---
 
-    /** How many of {@code n} draws with seed 7 inject the config's delay. */
-    int delays(FaultConfig c, int n) {
-        TestHeaders none = new TestHeaders();
+    /** How many of {@code n} requests under {@code raw} get a delay (the flag DI). */
+    int delays(Map<String, Object> raw, int n, String... headers) {
+        FilterHarness h = harness(raw);
         int hits = 0;
         for (int i = 0; i < n; i++) {
-            hits += FaultFilter.delay(c, none, c.random()) != null ? 1 : 0;
+            hits += send(h, headers).responseFlags().contains("DI") ? 1 : 0;
         }
         return hits;
     }
 
-    int aborts(FaultConfig c, int n) {
-        TestHeaders none = new TestHeaders();
+    /** How many of {@code n} requests under {@code raw} are aborted. */
+    int aborts(Map<String, Object> raw, int n, String... headers) {
+        FilterHarness h = harness(raw);
         int hits = 0;
         for (int i = 0; i < n; i++) {
-            hits += FaultFilter.abort(c, none, c.random()) != null ? 1 : 0;
+            hits += send(h, headers).localReply() != null ? 1 : 0;
         }
         return hits;
     }
@@ -67,66 +71,46 @@ class FaultFilterTest {
         // sigma = sqrt(n p (1 - p)): 30 at 10%, 33 at 12.5%, 7 at 0.5%
         assertThat(
                         delays(
-                                parse(
-                                        map(
-                                                "delay",
-                                                map("fixed_delay", "1s", "percentage", 10),
-                                                "seed",
-                                                7)),
+                                map("delay", map("fixed_delay", "1s", "percentage", 10), "seed", 7),
                                 10_000))
                 .isBetween(880, 1120);
         assertThat(
                         delays(
-                                parse(
-                                        map(
-                                                "delay",
-                                                map("fixed_delay", "1s", "percentage", 12.5),
-                                                "seed",
-                                                8)),
+                                map(
+                                        "delay",
+                                        map("fixed_delay", "1s", "percentage", 12.5),
+                                        "seed",
+                                        8),
                                 10_000))
                 .isBetween(1118, 1382);
         assertThat(
                         aborts(
-                                parse(
-                                        map(
-                                                "abort",
-                                                map("http_status", 503, "percentage", 0.5),
-                                                "seed",
-                                                9)),
+                                map("abort", map("http_status", 503, "percentage", 0.5), "seed", 9),
                                 10_000))
                 .isBetween(22, 78);
     }
 
     @Test
     void zeroNeverAndHundredAlwaysInjects() {
-        assertThat(
-                        aborts(
-                                parse(
-                                        map(
-                                                "abort",
-                                                map("http_status", 503, "percentage", 0),
-                                                "seed",
-                                                1)),
-                                1000))
+        assertThat(aborts(map("abort", map("http_status", 503, "percentage", 0), "seed", 1), 1000))
                 .isZero();
-        assertThat(aborts(parse(map("abort", map("http_status", 503), "seed", 1)), 1000))
-                .isEqualTo(1000);
+        assertThat(aborts(map("abort", map("http_status", 503), "seed", 1), 1000)).isEqualTo(1000);
         // and without a seed (ThreadLocalRandom)
-        FaultConfig unseeded = parse(map("delay", map("fixed_delay", "1s", "percentage", 100)));
-        assertThat(FaultFilter.delay(unseeded, new TestHeaders(), new Random())).isNotNull();
+        assertThat(delays(map("delay", map("fixed_delay", "1s", "percentage", 100)), 10))
+                .isEqualTo(10);
     }
 
     @Test
     void aSeedMakesTheSequenceReproducible() {
         Map<String, Object> raw =
                 map("abort", map("http_status", 503, "percentage", 50), "seed", 1234);
-        FaultConfig a = parse(raw);
-        FaultConfig b = parse(raw);
+        FilterHarness a = harness(raw);
+        FilterHarness b = harness(raw);
         StringBuilder sa = new StringBuilder();
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 200; i++) {
-            sa.append(FaultFilter.abort(a, new TestHeaders(), a.random()) != null ? 'x' : '.');
-            sb.append(FaultFilter.abort(b, new TestHeaders(), b.random()) != null ? 'x' : '.');
+            sa.append(send(a).localReply() != null ? 'x' : '.');
+            sb.append(send(b).localReply() != null ? 'x' : '.');
         }
         assertThat(sa.toString()).isEqualTo(sb.toString()).contains("x").contains(".");
     }
@@ -135,136 +119,142 @@ class FaultFilterTest {
 
     @Test
     void aDelayPausesTheRequestAndContinuesExactlyAtFixedDelay() {
-        Worker w = worker(map("delay", map("fixed_delay", "2s")));
-        FakeStream s = w.send();
-        assertThat(s.forwarded).isFalse();
-        assertThat(s.flags).containsExactly("DI");
-        assertThat(metric("weir_fault_delays_injected_total")).isEqualTo(1);
-        assertThat(metric("weir_fault_active")).isEqualTo(1);
-        w.advance(Duration.ofSeconds(2).minusNanos(1));
-        assertThat(s.forwarded).isFalse();
-        w.advance(Duration.ofNanos(1));
-        assertThat(s.forwarded).isTrue();
-        assertThat(s.reply).isNull();
+        FilterHarness h = harness(map("delay", map("fixed_delay", "2s")));
+        StreamRun s = send(h);
+        assertThat(s.requestPaused()).isTrue();
+        assertThat(s.forwarded()).isFalse();
+        assertThat(s.responseFlags()).containsExactly("DI");
+        assertThat(h.counter("weir_fault_delays_injected_total")).isEqualTo(1);
+        assertThat(active(h)).isEqualTo(1);
+        h.advance(Duration.ofSeconds(2).minusNanos(1));
+        assertThat(s.forwarded()).isFalse();
+        h.advance(Duration.ofNanos(1));
+        assertThat(s.forwarded()).isTrue();
+        assertThat(s.localReply()).isNull();
         // in progress until the stream ends, as in Envoy
-        assertThat(metric("weir_fault_active")).isEqualTo(1);
-        s.end();
-        assertThat(s.destroyed).isTrue();
-        assertThat(metric("weir_fault_active")).isZero();
-        assertThat(metric("weir_fault_aborts_injected_total")).isZero();
+        assertThat(active(h)).isEqualTo(1);
+        s.respond(200).send();
+        assertThat(s.status()).isEqualTo(200);
+        assertThat(s.destroyed()).isTrue();
+        assertThat(active(h)).isZero();
+        assertThat(h.counter("weir_fault_aborts_injected_total")).isZero();
     }
 
     @Test
     void aClientLeavingDuringADelayCancelsItAndEndsTheFault() {
-        Worker w = worker(map("delay", map("fixed_delay", "2s")));
-        FakeStream s = w.send();
-        s.end();
-        assertThat(w.pendingTimers()).isZero();
-        assertThat(metric("weir_fault_active")).isZero();
-        w.advance(Duration.ofSeconds(5));
-        assertThat(s.forwarded).isFalse();
+        FilterHarness h = harness(map("delay", map("fixed_delay", "2s")));
+        StreamRun s = send(h);
+        s.abort();
+        assertThat(s.destroyed()).isTrue();
+        assertThat(active(h)).isZero();
+        h.advance(Duration.ofSeconds(5));
+        assertThat(s.forwarded()).isFalse();
+        assertThat(h.callsAfterDestroy()).isZero();
     }
 
     // --- abort ---
 
     @Test
     void anAbortAnswersWithTheStatusBodyAndFiFlag() {
-        Worker w = worker(map("abort", map("http_status", 503)));
-        FakeStream s = w.send();
-        assertThat(s.forwarded).isFalse();
-        assertThat(s.reply.status()).isEqualTo(503);
-        assertThat(s.reply.body()).isEqualTo("fault filter abort");
-        assertThat(s.reply.details()).isEqualTo("fault_filter_abort");
-        assertThat(s.reply.responseFlag()).isEqualTo("FI");
-        assertThat(s.flags).isEmpty();
-        assertThat(s.destroyed).isTrue();
-        assertThat(metric("weir_fault_aborts_injected_total")).isEqualTo(1);
-        assertThat(metric("weir_fault_active")).isZero();
+        FilterHarness h = harness(map("abort", map("http_status", 503)));
+        StreamRun s = send(h);
+        assertThat(s.forwarded()).isFalse();
+        assertThat(s.localReply().status()).isEqualTo(503);
+        assertThat(s.localReply().body()).isEqualTo("fault filter abort");
+        assertThat(s.localReply().details()).isEqualTo("fault_filter_abort");
+        assertThat(s.localReply().responseFlag()).isEqualTo("FI");
+        assertThat(s.status()).isEqualTo(503);
+        assertThat(s.responseBody()).isEqualTo("fault filter abort");
+        assertThat(s.responseFlags()).isEmpty();
+        assertThat(s.destroyed()).isTrue();
+        assertThat(h.counter("weir_fault_aborts_injected_total")).isEqualTo(1);
+        assertThat(active(h)).isZero();
     }
 
     @Test
     void aGrpcAbortIsA200WithGrpcStatus() {
-        Worker w = worker(map("abort", map("grpc_status", 14)));
-        FakeStream s = w.send();
-        assertThat(s.reply.status()).isEqualTo(200);
-        assertThat(s.reply.headers())
+        FilterHarness h = harness(map("abort", map("grpc_status", 14)));
+        StreamRun s = send(h);
+        assertThat(s.localReply().status()).isEqualTo(200);
+        assertThat(s.localReply().headers())
                 .containsExactly(
                         Map.entry("content-type", "application/grpc"),
                         Map.entry("grpc-status", "14"),
                         Map.entry("grpc-message", "fault filter abort"));
-        assertThat(s.reply.body()).isNull();
-        assertThat(s.reply.responseFlag()).isEqualTo("FI");
+        assertThat(s.localReply().body()).isNull();
+        assertThat(s.localReply().responseFlag()).isEqualTo("FI");
     }
 
     @Test
     void withBothTheAbortComesAfterTheDelay() {
-        Worker w = worker(map("delay", map("fixed_delay", "1s"), "abort", map("http_status", 500)));
-        FakeStream s = w.send();
-        assertThat(s.reply).isNull();
-        assertThat(s.flags).containsExactly("DI");
-        w.advance(Duration.ofMillis(999));
-        assertThat(s.reply).isNull();
-        w.advance(Duration.ofMillis(1));
-        assertThat(s.reply.status()).isEqualTo(500);
-        assertThat(s.reply.responseFlag()).isEqualTo("FI");
-        assertThat(s.forwarded).isFalse();
-        assertThat(metric("weir_fault_delays_injected_total")).isEqualTo(1);
-        assertThat(metric("weir_fault_aborts_injected_total")).isEqualTo(1);
-        assertThat(metric("weir_fault_active")).isZero();
+        FilterHarness h =
+                harness(map("delay", map("fixed_delay", "1s"), "abort", map("http_status", 500)));
+        StreamRun s = send(h);
+        assertThat(s.localReply()).isNull();
+        assertThat(s.responseFlags()).containsExactly("DI");
+        h.advance(Duration.ofMillis(999));
+        assertThat(s.localReply()).isNull();
+        h.advance(Duration.ofMillis(1));
+        assertThat(s.localReply().status()).isEqualTo(500);
+        assertThat(s.localReply().responseFlag()).isEqualTo("FI");
+        assertThat(s.forwarded()).isFalse();
+        assertThat(h.counter("weir_fault_delays_injected_total")).isEqualTo(1);
+        assertThat(h.counter("weir_fault_aborts_injected_total")).isEqualTo(1);
+        assertThat(active(h)).isZero();
     }
 
     @Test
     void noFaultNoPause() {
-        Worker w = worker(map("abort", map("http_status", 500, "percentage", 0)));
-        FakeStream s = w.send();
-        assertThat(s.forwarded).isTrue();
-        assertThat(s.reply).isNull();
-        assertThat(metric("weir_fault_active")).isZero();
+        FilterHarness h = harness(map("abort", map("http_status", 500, "percentage", 0)));
+        StreamRun s = send(h);
+        assertThat(s.forwarded()).isTrue();
+        assertThat(s.localReply()).isNull();
+        assertThat(active(h)).isZero();
     }
 
     // --- max_active_faults ---
 
     @Test
     void beyondMaxActiveFaultsRequestsPassWithoutAFaultAndAreCounted() {
-        Worker w = worker(map("delay", map("fixed_delay", "1s"), "max_active_faults", 2));
-        FakeStream a = w.send();
-        FakeStream b = w.send();
-        FakeStream c = w.send();
-        assertThat(a.forwarded).isFalse();
-        assertThat(b.forwarded).isFalse();
-        assertThat(c.forwarded).isTrue();
-        assertThat(c.flags).isEmpty();
-        assertThat(metric("weir_fault_overflow_total")).isEqualTo(1);
-        assertThat(metric("weir_fault_active")).isEqualTo(2);
-        w.advance(Duration.ofSeconds(1));
-        a.end();
-        assertThat(metric("weir_fault_active")).isEqualTo(1);
-        assertThat(w.send().forwarded).isFalse(); // room again
-        assertThat(metric("weir_fault_overflow_total")).isEqualTo(1);
-        assertThat(metric("weir_fault_delays_injected_total")).isEqualTo(3);
+        FilterHarness h = harness(map("delay", map("fixed_delay", "1s"), "max_active_faults", 2));
+        StreamRun a = send(h);
+        StreamRun b = send(h);
+        StreamRun c = send(h);
+        assertThat(a.forwarded()).isFalse();
+        assertThat(b.forwarded()).isFalse();
+        assertThat(c.forwarded()).isTrue();
+        assertThat(c.responseFlags()).isEmpty();
+        assertThat(h.counter("weir_fault_overflow_total")).isEqualTo(1);
+        assertThat(active(h)).isEqualTo(2);
+        h.advance(Duration.ofSeconds(1));
+        a.respond(200).send();
+        assertThat(active(h)).isEqualTo(1);
+        assertThat(send(h).forwarded()).isFalse(); // room again
+        assertThat(h.counter("weir_fault_overflow_total")).isEqualTo(1);
+        assertThat(h.counter("weir_fault_delays_injected_total")).isEqualTo(3);
     }
 
     @Test
     void maxActiveFaultsIsSharedByTheWorkers() {
-        FaultConfig c = parse(map("abort", map("http_status", 503), "max_active_faults", 1));
-        Worker w0 = new Worker(factory, c, metrics);
-        Worker w1 = new Worker(factory, c, metrics);
-        FaultConfig delaying = parse(map("delay", map("fixed_delay", "1s")));
-        FakeStream held = w0.send(delaying); // a route override: counted against the listener's
-        assertThat(held.forwarded).isFalse();
-        FakeStream s = w1.send();
-        assertThat(s.reply).isNull();
-        assertThat(s.forwarded).isTrue();
-        assertThat(metric("weir_fault_overflow_total")).isEqualTo(1);
-        held.end();
-        assertThat(w1.send().reply.status()).isEqualTo(503);
+        FilterHarness w0 = harness(map("abort", map("http_status", 503), "max_active_faults", 1));
+        FilterHarness w1 = w0.anotherWorker(); // the same parsed config, so the same count
+        // a route override: counted against the listener's
+        StreamRun held =
+                w0.request("GET", "/").routeConfig(map("delay", map("fixed_delay", "1s"))).send();
+        assertThat(held.forwarded()).isFalse();
+        StreamRun s = send(w1);
+        assertThat(s.localReply()).isNull();
+        assertThat(s.forwarded()).isTrue();
+        assertThat(w1.counter("weir_fault_overflow_total")).isEqualTo(1);
+        held.abort();
+        assertThat(send(w1).localReply().status()).isEqualTo(503);
     }
 
     @Test
     void overflowWarnsAtMostOncePerTenSeconds() {
         Logger jul = Logger.getLogger("weir.filter.weir.fault");
         List<String> warnings = new CopyOnWriteArrayList<>();
-        Handler h =
+        Handler handler =
                 new Handler() {
                     @Override
                     public void publish(LogRecord r) {
@@ -279,152 +269,159 @@ class FaultFilterTest {
                     @Override
                     public void close() {}
                 };
-        jul.addHandler(h);
+        jul.addHandler(handler);
         try {
-            Worker w = worker(map("abort", map("http_status", 503), "max_active_faults", 0));
-            w.send();
-            w.send();
-            w.advance(Duration.ofSeconds(9));
-            w.send();
+            FilterHarness h =
+                    harness(map("abort", map("http_status", 503), "max_active_faults", 0));
+            send(h);
+            send(h);
+            h.advance(Duration.ofSeconds(9));
+            send(h);
             assertThat(warnings)
                     .containsExactly(
                             "fault not injected: max_active_faults reached filter=weir.fault"
                                     + " max_active_faults=0");
-            w.advance(Duration.ofSeconds(1));
-            w.send();
+            h.advance(Duration.ofSeconds(1));
+            send(h);
             assertThat(warnings).hasSize(2);
-            assertThat(metric("weir_fault_overflow_total")).isEqualTo(4);
+            assertThat(h.counter("weir_fault_overflow_total")).isEqualTo(4);
         } finally {
-            jul.removeHandler(h);
+            jul.removeHandler(handler);
         }
     }
 
     @Test
     void zeroMaxActiveFaultsInjectsNothing() {
-        Worker w = worker(map("abort", map("http_status", 503), "max_active_faults", 0));
-        assertThat(w.send().forwarded).isTrue();
-        assertThat(metric("weir_fault_overflow_total")).isEqualTo(1);
+        FilterHarness h = harness(map("abort", map("http_status", 503), "max_active_faults", 0));
+        assertThat(send(h).forwarded()).isTrue();
+        assertThat(h.counter("weir_fault_overflow_total")).isEqualTo(1);
     }
 
     // --- headers control ---
 
     @Test
     void requestHeadersAreIgnoredByDefault() {
-        Worker w = worker(map());
-        FakeStream s =
-                w.send(
-                        "x-weir-fault-abort-request", "500",
-                        "x-weir-fault-delay-request", "100");
-        assertThat(s.forwarded).isTrue();
-        assertThat(s.reply).isNull();
+        FilterHarness h = harness(map());
+        StreamRun s =
+                send(h, "x-weir-fault-abort-request", "500", "x-weir-fault-delay-request", "100");
+        assertThat(s.forwarded()).isTrue();
+        assertThat(s.localReply()).isNull();
     }
 
     @Test
     void withHeadersControlAHeaderAsksForAnAbort() {
-        Worker w = worker(map("headers_control", true));
-        assertThat(w.send("x-weir-fault-abort-request", "418").reply.status()).isEqualTo(418);
-        FakeStream grpc = w.send("x-weir-fault-abort-grpc-request", "4");
-        assertThat(grpc.reply.status()).isEqualTo(200);
-        assertThat(grpc.reply.headers()).contains(Map.entry("grpc-status", "4"));
+        FilterHarness h = harness(map("headers_control", true));
+        assertThat(send(h, "x-weir-fault-abort-request", "418").localReply().status())
+                .isEqualTo(418);
+        StreamRun grpc = send(h, "x-weir-fault-abort-grpc-request", "4");
+        assertThat(grpc.localReply().status()).isEqualTo(200);
+        assertThat(grpc.localReply().headers()).contains(Map.entry("grpc-status", "4"));
         // the HTTP status wins over the gRPC one, as in Envoy
         assertThat(
-                        w.send(
-                                        "x-weir-fault-abort-request", "503",
-                                        "x-weir-fault-abort-grpc-request", "4")
-                                .reply
+                        send(
+                                        h,
+                                        "x-weir-fault-abort-request",
+                                        "503",
+                                        "x-weir-fault-abort-grpc-request",
+                                        "4")
+                                .localReply()
                                 .status())
                 .isEqualTo(503);
-        assertThat(w.send().forwarded).isTrue();
+        assertThat(send(h).forwarded()).isTrue();
     }
 
     @Test
     void withHeadersControlAHeaderAsksForADelayInMilliseconds() {
-        Worker w = worker(map("headers_control", true));
-        FakeStream s = w.send("x-weir-fault-delay-request", "300");
-        assertThat(s.flags).containsExactly("DI");
-        w.advance(Duration.ofMillis(299));
-        assertThat(s.forwarded).isFalse();
-        w.advance(Duration.ofMillis(1));
-        assertThat(s.forwarded).isTrue();
+        FilterHarness h = harness(map("headers_control", true));
+        StreamRun s = send(h, "x-weir-fault-delay-request", "300");
+        assertThat(s.responseFlags()).containsExactly("DI");
+        h.advance(Duration.ofMillis(299));
+        assertThat(s.forwarded()).isFalse();
+        h.advance(Duration.ofMillis(1));
+        assertThat(s.forwarded()).isTrue();
     }
 
     @Test
     void aHeaderReplacesTheConfiguredValue() {
-        Worker w =
-                worker(
+        FilterHarness h =
+                harness(
                         map(
                                 "headers_control", true,
                                 "delay", map("fixed_delay", "5s"),
                                 "abort", map("http_status", 503)));
-        FakeStream s =
-                w.send("x-weir-fault-delay-request", "0", "x-weir-fault-abort-request", "429");
-        assertThat(s.flags).isEmpty(); // a delay of 0 is none
-        assertThat(s.reply.status()).isEqualTo(429);
+        StreamRun s =
+                send(h, "x-weir-fault-delay-request", "0", "x-weir-fault-abort-request", "429");
+        assertThat(s.responseFlags()).isEmpty(); // a delay of 0 is none
+        assertThat(s.localReply().status()).isEqualTo(429);
     }
 
     @Test
     void headerPercentagesAreCappedByTheConfiguredOnes() {
-        Worker w =
-                worker(
+        FilterHarness h =
+                harness(
                         map(
                                 "headers_control",
                                 true,
                                 "abort",
                                 map("http_status", 503, "percentage", 0)));
         for (int i = 0; i < 20; i++) {
-            FakeStream s =
-                    w.send(
-                            "x-weir-fault-abort-request", "500",
-                            "x-weir-fault-abort-request-percentage", "100");
-            assertThat(s.reply).isNull();
+            StreamRun s =
+                    send(
+                            h,
+                            "x-weir-fault-abort-request",
+                            "500",
+                            "x-weir-fault-abort-request-percentage",
+                            "100");
+            assertThat(s.localReply()).isNull();
         }
-        Worker open = worker(map("headers_control", true));
-        FakeStream never =
-                open.send(
-                        "x-weir-fault-delay-request", "10",
-                        "x-weir-fault-delay-request-percentage", "0");
-        assertThat(never.forwarded).isTrue();
+        FilterHarness open = harness(map("headers_control", true));
+        StreamRun never =
+                send(
+                        open,
+                        "x-weir-fault-delay-request",
+                        "10",
+                        "x-weir-fault-delay-request-percentage",
+                        "0");
+        assertThat(never.forwarded()).isTrue();
     }
 
     @Test
     void headerPercentagesApplyOverManyDraws() {
-        FaultConfig c = parse(map("headers_control", true, "seed", 3));
-        TestHeaders h = new TestHeaders();
-        h.add("x-weir-fault-abort-request", "503");
-        h.add("x-weir-fault-abort-request-percentage", "25");
-        int hits = 0;
-        for (int i = 0; i < 10_000; i++) {
-            hits += FaultFilter.abort(c, h, c.random()) != null ? 1 : 0;
-        }
+        int hits =
+                aborts(
+                        map("headers_control", true, "seed", 3),
+                        10_000,
+                        "x-weir-fault-abort-request",
+                        "503",
+                        "x-weir-fault-abort-request-percentage",
+                        "25");
         // sigma = sqrt(10000 * 0.25 * 0.75) = 43
         assertThat(hits).isBetween(2327, 2673);
     }
 
     @Test
     void invalidHeaderValuesAreIgnored() {
-        Worker w = worker(map("headers_control", true, "delay", map("fixed_delay", "1s")));
-        FakeStream s =
-                w.send(
-                        "x-weir-fault-delay-request", "soon",
-                        "x-weir-fault-abort-request", "600");
-        assertThat(s.reply).isNull();
-        assertThat(s.flags).containsExactly("DI"); // the configured delay
-        w.advance(Duration.ofSeconds(1));
-        assertThat(s.forwarded).isTrue();
-        assertThat(w.send("x-weir-fault-abort-request", "-1").reply).isNull();
+        FilterHarness h = harness(map("headers_control", true, "delay", map("fixed_delay", "1s")));
+        StreamRun s =
+                send(h, "x-weir-fault-delay-request", "soon", "x-weir-fault-abort-request", "600");
+        assertThat(s.localReply()).isNull();
+        assertThat(s.responseFlags()).containsExactly("DI"); // the configured delay
+        h.advance(Duration.ofSeconds(1));
+        assertThat(s.forwarded()).isTrue();
+        assertThat(send(h, "x-weir-fault-abort-request", "-1").localReply()).isNull();
     }
 
     // --- route overrides ---
 
     @Test
     void aRouteOverrideReplacesTheListenersBlock() {
-        Worker w = worker(map("abort", map("http_status", 503)));
-        FaultConfig override = parse(map("delay", map("fixed_delay", "100ms")));
-        FakeStream s = w.send(override);
-        assertThat(s.reply).isNull();
-        assertThat(s.flags).containsExactly("DI");
-        w.advance(Duration.ofMillis(100));
-        assertThat(s.forwarded).isTrue();
-        assertThat(w.send().reply.status()).isEqualTo(503);
+        FilterHarness h = harness(map("abort", map("http_status", 503)));
+        StreamRun s =
+                h.request("GET", "/").routeConfig(map("delay", map("fixed_delay", "100ms"))).send();
+        assertThat(s.localReply()).isNull();
+        assertThat(s.responseFlags()).containsExactly("DI");
+        h.advance(Duration.ofMillis(100));
+        assertThat(s.forwarded()).isTrue();
+        assertThat(send(h).localReply().status()).isEqualTo(503);
     }
 }

@@ -3,6 +3,7 @@ package io.weir.filters.localratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.weir.spi.testkit.FilterHarness;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +28,7 @@ class LocalRateLimitConfigTest {
     }
 
     List<String> errors(Object raw) {
-        return FakeStream.errors(factory, raw);
+        return FilterHarness.configErrors(factory, raw);
     }
 
     @Test
@@ -37,7 +38,7 @@ class LocalRateLimitConfigTest {
         raw.put("max_keys", 50);
         raw.put("rate_limit_headers", true);
         raw.put("shadow", true);
-        LocalRateLimitConfig c = (LocalRateLimitConfig) FakeStream.parse(factory, raw);
+        LocalRateLimitConfig c = (LocalRateLimitConfig) FilterHarness.parseConfig(factory, raw);
         assertThat(c.maxTokens()).isEqualTo(100);
         assertThat(c.tokensPerFill()).isEqualTo(100);
         assertThat(c.fillInterval()).isEqualTo(Duration.ofSeconds(1));
@@ -51,7 +52,8 @@ class LocalRateLimitConfigTest {
     void defaultsAreOneTokenPerFillTenThousandKeysNoHeadersNoShadow() {
         LocalRateLimitConfig c =
                 (LocalRateLimitConfig)
-                        FakeStream.parse(factory, Map.of("max_tokens", 5, "fill_interval", "1m"));
+                        FilterHarness.parseConfig(
+                                factory, Map.of("max_tokens", 5, "fill_interval", "1m"));
         assertThat(c.tokensPerFill()).isEqualTo(1);
         assertThat(c.key()).isNull();
         assertThat(c.maxKeys()).isEqualTo(10_000);
@@ -70,8 +72,8 @@ class LocalRateLimitConfigTest {
     @Test
     void eachParseHasItsOwnBuckets() {
         // a reload and every route override parse their block again: fresh, full buckets
-        LocalRateLimitConfig a = (LocalRateLimitConfig) FakeStream.parse(factory, valid());
-        LocalRateLimitConfig b = (LocalRateLimitConfig) FakeStream.parse(factory, valid());
+        LocalRateLimitConfig a = (LocalRateLimitConfig) FilterHarness.parseConfig(factory, valid());
+        LocalRateLimitConfig b = (LocalRateLimitConfig) FilterHarness.parseConfig(factory, valid());
         assertThat(a.buckets()).isNotSameAs(b.buckets());
     }
 

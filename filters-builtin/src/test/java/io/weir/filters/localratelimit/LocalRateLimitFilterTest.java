@@ -2,19 +2,19 @@ package io.weir.filters.localratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.weir.filters.localratelimit.FakeStream.Clock;
-import io.weir.filters.localratelimit.FakeStream.TestMetrics;
-import io.weir.filters.localratelimit.FakeStream.Worker;
-import io.weir.spi.FilterStatus;
+import io.weir.spi.testkit.FilterHarness;
+import io.weir.spi.testkit.Request;
+import io.weir.spi.testkit.StreamRun;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+/**
+ * {@code weir.local_ratelimit} against the SPI's test kit, whose manual clock fills the buckets.
+ */
 class LocalRateLimitFilterTest {
     final LocalRateLimitFilterFactory factory = new LocalRateLimitFilterFactory();
-    final Clock clock = new Clock();
-    final TestMetrics metrics = new TestMetrics();
 
     static Map<String, Object> bucket(int max, int perFill, String interval) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -24,112 +24,136 @@ class LocalRateLimitFilterTest {
         return m;
     }
 
-    Worker worker(Map<String, Object> raw) {
-        return new Worker(factory, FakeStream.parse(factory, raw), clock, metrics);
+    FilterHarness harness(Map<String, Object> raw) {
+        return FilterHarness.of(factory, raw);
     }
 
-    long allowed() {
-        return metrics.counter("weir_ratelimit_allowed_total");
+    /** Runs {@code rq}; when it reaches the upstream, the upstream answers 200. */
+    static StreamRun run(Request rq) {
+        StreamRun s = rq.send();
+        if (s.forwarded()) {
+            s.respond(200).send();
+        }
+        return s;
     }
 
-    long limited() {
-        return metrics.counter("weir_ratelimit_limited_total");
+    /** A GET with (name, value) headers, answered 200 by the upstream when it gets there. */
+    static StreamRun send(FilterHarness h, String... headers) {
+        Request rq = h.request("GET", "/");
+        for (int i = 0; i < headers.length; i += 2) {
+            rq.header(headers[i], headers[i + 1]);
+        }
+        return run(rq);
+    }
+
+    /** A GET with a property such as {@code source.address} or {@code route_name}. */
+    static StreamRun sendWith(FilterHarness h, String property, String value) {
+        return run(h.request("GET", "/").property(property, value));
+    }
+
+    /** The value of a header the client got. */
+    static String clientHeader(StreamRun s, String name) {
+        return s.responseHeaders().get(name);
+    }
+
+    static long allowed(FilterHarness h) {
+        return h.counter("weir_ratelimit_allowed_total");
+    }
+
+    static long limited(FilterHarness h) {
+        return h.counter("weir_ratelimit_limited_total");
     }
 
     @Test
     void passesMaxTokensThenAnswers429WithRetryAfterAndTheRlFlag() {
-        Worker w = worker(bucket(3, 3, "60s"));
+        FilterHarness h = harness(bucket(3, 3, "60s"));
         for (int i = 0; i < 3; i++) {
-            FakeStream s = w.send();
-            assertThat(s.status).isEqualTo(FilterStatus.CONTINUE);
-            assertThat(s.clientStatus()).isEqualTo(200);
+            StreamRun s = send(h);
+            assertThat(s.forwarded()).isTrue();
+            assertThat(s.status()).isEqualTo(200);
         }
-        FakeStream s = w.send();
-        assertThat(s.status).isEqualTo(FilterStatus.STOP);
-        assertThat(s.reply.status()).isEqualTo(429);
-        assertThat(s.reply.body()).isEqualTo("local_rate_limited");
-        assertThat(s.reply.details()).isEqualTo("local_rate_limited");
-        assertThat(s.reply.responseFlag()).isEqualTo("RL");
-        assertThat(s.clientHeader("retry-after")).isEqualTo("60");
-        assertThat(allowed()).isEqualTo(3);
-        assertThat(limited()).isEqualTo(1);
+        StreamRun s = send(h);
+        assertThat(s.forwarded()).isFalse();
+        assertThat(s.localReply().status()).isEqualTo(429);
+        assertThat(s.localReply().body()).isEqualTo("local_rate_limited");
+        assertThat(s.localReply().details()).isEqualTo("local_rate_limited");
+        assertThat(s.localReply().responseFlag()).isEqualTo("RL");
+        assertThat(s.status()).isEqualTo(429);
+        assertThat(clientHeader(s, "retry-after")).isEqualTo("60");
+        assertThat(allowed(h)).isEqualTo(3);
+        assertThat(limited(h)).isEqualTo(1);
     }
 
     @Test
     void retryAfterIsTheWholeSecondsToTheNextFillRoundedUp() {
-        Worker w = worker(bucket(1, 1, "60s"));
-        w.send();
-        clock.advance(Duration.ofMillis(10_500));
-        assertThat(w.send().clientHeader("retry-after")).isEqualTo("50");
-        clock.advance(Duration.ofMillis(49_499));
-        assertThat(w.send().clientHeader("retry-after")).isEqualTo("1");
+        FilterHarness h = harness(bucket(1, 1, "60s"));
+        send(h);
+        h.advance(Duration.ofMillis(10_500));
+        assertThat(clientHeader(send(h), "retry-after")).isEqualTo("50");
+        h.advance(Duration.ofMillis(49_499));
+        assertThat(clientHeader(send(h), "retry-after")).isEqualTo("1");
     }
 
     @Test
     void retryAfterIsAtLeastOneSecond() {
-        Worker w = worker(bucket(1, 1, "100ms"));
-        w.send();
-        assertThat(w.send().clientHeader("retry-after")).isEqualTo("1");
+        FilterHarness h = harness(bucket(1, 1, "100ms"));
+        send(h);
+        assertThat(clientHeader(send(h), "retry-after")).isEqualTo("1");
     }
 
     @Test
     void aFillComesAfterExactlyOneIntervalAndNotBefore() {
-        Worker w = worker(bucket(2, 1, "10s"));
-        w.send();
-        w.send();
-        clock.advance(Duration.ofSeconds(10).minusNanos(1));
-        assertThat(w.send().clientStatus()).isEqualTo(429);
-        clock.advance(Duration.ofNanos(1));
-        assertThat(w.send().clientStatus()).isEqualTo(200);
-        assertThat(w.send().clientStatus()).isEqualTo(429);
+        FilterHarness h = harness(bucket(2, 1, "10s"));
+        send(h);
+        send(h);
+        h.advance(Duration.ofSeconds(10).minusNanos(1));
+        assertThat(send(h).status()).isEqualTo(429);
+        h.advance(Duration.ofNanos(1));
+        assertThat(send(h).status()).isEqualTo(200);
+        assertThat(send(h).status()).isEqualTo(429);
     }
 
     @Test
     void theWorkersOfAConfigShareOneBucket() {
-        Object config = FakeStream.parse(factory, bucket(4, 4, "1h"));
-        Worker w0 = new Worker(factory, config, clock, metrics);
-        Worker w1 = new Worker(factory, config, clock, metrics);
+        FilterHarness w0 = harness(bucket(4, 4, "1h"));
+        FilterHarness w1 = w0.anotherWorker(); // the same parsed config, so the same bucket
         int ok = 0;
         for (int i = 0; i < 5; i++) {
-            ok += w0.send().clientStatus() == 200 ? 1 : 0;
-            ok += w1.send().clientStatus() == 200 ? 1 : 0;
+            ok += send(w0).status() == 200 ? 1 : 0;
+            ok += send(w1).status() == 200 ? 1 : 0;
         }
         assertThat(ok).isEqualTo(4);
-        assertThat(allowed()).isEqualTo(4);
-        assertThat(limited()).isEqualTo(6);
+        // the metrics are the process's: both workers counted
+        assertThat(allowed(w0)).isEqualTo(4);
+        assertThat(limited(w0)).isEqualTo(6);
     }
 
     @Test
     void aHeaderKeyGivesEachValueItsBucketAndRequestsWithoutItShareOne() {
         Map<String, Object> raw = bucket(2, 2, "1h");
         raw.put("key", "header:x-user");
-        Worker w = worker(raw);
-        assertThat(w.send("x-user", "alice").clientStatus()).isEqualTo(200);
-        assertThat(w.send("x-user", "alice").clientStatus()).isEqualTo(200);
-        assertThat(w.send("x-user", "alice").clientStatus()).isEqualTo(429);
-        assertThat(w.send("X-User", "bob").clientStatus()).isEqualTo(200);
+        FilterHarness h = harness(raw);
+        assertThat(send(h, "x-user", "alice").status()).isEqualTo(200);
+        assertThat(send(h, "x-user", "alice").status()).isEqualTo(200);
+        assertThat(send(h, "x-user", "alice").status()).isEqualTo(429);
+        assertThat(send(h, "X-User", "bob").status()).isEqualTo(200);
         // no header: the bucket of "", shared, so leaving the header out does not escape
-        assertThat(w.send().clientStatus()).isEqualTo(200);
-        assertThat(w.send().clientStatus()).isEqualTo(200);
-        assertThat(w.send().clientStatus()).isEqualTo(429);
+        assertThat(send(h).status()).isEqualTo(200);
+        assertThat(send(h).status()).isEqualTo(200);
+        assertThat(send(h).status()).isEqualTo(429);
     }
 
     @Test
     void aClientIpKeyIgnoresTheClientPort() {
         Map<String, Object> raw = bucket(1, 1, "1h");
         raw.put("key", "client_ip");
-        Worker w = worker(raw);
-        Object c = w.config;
-        assertThat(w.send(c, Map.of("source.address", "10.0.0.7:5000")).clientStatus())
-                .isEqualTo(200);
-        assertThat(w.send(c, Map.of("source.address", "10.0.0.7:6000")).clientStatus())
-                .isEqualTo(429);
-        assertThat(w.send(c, Map.of("source.address", "10.0.0.8:5000")).clientStatus())
-                .isEqualTo(200);
-        assertThat(w.send(c, Map.of("source.address", "0:0:0:0:0:0:0:1:5000")).clientStatus())
-                .isEqualTo(200);
-        assertThat(w.send(c, Map.of("source.address", "0:0:0:0:0:0:0:1:6000")).clientStatus())
-                .isEqualTo(429);
+        FilterHarness h = harness(raw);
+        String ip = "source.address";
+        assertThat(sendWith(h, ip, "10.0.0.7:5000").status()).isEqualTo(200);
+        assertThat(sendWith(h, ip, "10.0.0.7:6000").status()).isEqualTo(429);
+        assertThat(sendWith(h, ip, "10.0.0.8:5000").status()).isEqualTo(200);
+        assertThat(sendWith(h, ip, "0:0:0:0:0:0:0:1:5000").status()).isEqualTo(200);
+        assertThat(sendWith(h, ip, "0:0:0:0:0:0:0:1:6000").status()).isEqualTo(429);
     }
 
     @Test
@@ -145,13 +169,12 @@ class LocalRateLimitFilterTest {
     void aRouteKeyGivesEachNamedRouteItsBucket() {
         Map<String, Object> raw = bucket(1, 1, "1h");
         raw.put("key", "route");
-        Worker w = worker(raw);
-        Object c = w.config;
-        assertThat(w.send(c, Map.of("route_name", "a")).clientStatus()).isEqualTo(200);
-        assertThat(w.send(c, Map.of("route_name", "a")).clientStatus()).isEqualTo(429);
-        assertThat(w.send(c, Map.of("route_name", "b")).clientStatus()).isEqualTo(200);
-        assertThat(w.send(c, Map.of()).clientStatus()).isEqualTo(200); // unnamed: ""
-        assertThat(w.send(c, Map.of()).clientStatus()).isEqualTo(429);
+        FilterHarness h = harness(raw);
+        assertThat(sendWith(h, "route_name", "a").status()).isEqualTo(200);
+        assertThat(sendWith(h, "route_name", "a").status()).isEqualTo(429);
+        assertThat(sendWith(h, "route_name", "b").status()).isEqualTo(200);
+        assertThat(send(h).status()).isEqualTo(200); // unnamed: ""
+        assertThat(send(h).status()).isEqualTo(429);
     }
 
     @Test
@@ -159,56 +182,61 @@ class LocalRateLimitFilterTest {
         Map<String, Object> raw = bucket(1, 1, "1h");
         raw.put("key", "header:x-user");
         raw.put("max_keys", 2);
-        Worker w = worker(raw);
-        assertThat(w.send("x-user", "a").clientStatus()).isEqualTo(200);
-        assertThat(w.send("x-user", "b").clientStatus()).isEqualTo(200);
-        assertThat(w.send("x-user", "a").clientStatus()).isEqualTo(429); // a used last
-        assertThat(w.send("x-user", "c").clientStatus()).isEqualTo(200); // evicts b
-        assertThat(w.send("x-user", "a").clientStatus()).isEqualTo(429); // a kept
-        assertThat(w.send("x-user", "b").clientStatus()).isEqualTo(200); // fresh; evicts c
-        assertThat(w.send("x-user", "a").clientStatus()).isEqualTo(429);
-        assertThat(((LocalRateLimitConfig) w.config).buckets().size()).isEqualTo(2);
+        FilterHarness h = harness(raw);
+        assertThat(send(h, "x-user", "a").status()).isEqualTo(200);
+        assertThat(send(h, "x-user", "b").status()).isEqualTo(200);
+        assertThat(send(h, "x-user", "a").status()).isEqualTo(429); // a used last
+        assertThat(send(h, "x-user", "c").status()).isEqualTo(200); // evicts b
+        assertThat(send(h, "x-user", "a").status()).isEqualTo(429); // a kept
+        assertThat(send(h, "x-user", "b").status()).isEqualTo(200); // fresh; evicts c
+        assertThat(send(h, "x-user", "a").status()).isEqualTo(429);
+        assertThat(((LocalRateLimitConfig) h.config()).buckets().size()).isEqualTo(2);
     }
 
     @Test
     void shadowModeCountsLimitedRequestsAndPassesThem() {
         Map<String, Object> raw = bucket(1, 1, "1h");
         raw.put("shadow", true);
-        Worker w = worker(raw);
+        FilterHarness h = harness(raw);
         for (int i = 0; i < 3; i++) {
-            FakeStream s = w.send();
-            assertThat(s.reply).isNull();
-            assertThat(s.clientStatus()).isEqualTo(200);
+            StreamRun s = send(h);
+            assertThat(s.localReply()).isNull();
+            assertThat(s.forwarded()).isTrue();
+            assertThat(s.status()).isEqualTo(200);
         }
-        assertThat(allowed()).isEqualTo(1);
-        assertThat(limited()).isEqualTo(2);
+        assertThat(allowed(h)).isEqualTo(1);
+        assertThat(limited(h)).isEqualTo(2);
     }
 
     @Test
     void rateLimitHeadersFollowTheDraftOnPassedAndLimitedResponses() {
         Map<String, Object> raw = bucket(3, 3, "60s");
         raw.put("rate_limit_headers", true);
-        Worker w = worker(raw);
-        FakeStream first = w.send();
-        assertThat(first.clientHeader("ratelimit-policy")).isEqualTo("\"local\";q=3;w=60");
-        assertThat(first.clientHeader("ratelimit")).isEqualTo("\"local\";r=2;t=60");
-        clock.advance(Duration.ofSeconds(20));
-        assertThat(w.send().clientHeader("ratelimit")).isEqualTo("\"local\";r=1;t=40");
-        assertThat(w.send().clientHeader("ratelimit")).isEqualTo("\"local\";r=0;t=40");
-        FakeStream limitedOne = w.send();
-        assertThat(limitedOne.clientStatus()).isEqualTo(429);
-        assertThat(limitedOne.clientHeader("ratelimit-policy")).isEqualTo("\"local\";q=3;w=60");
-        assertThat(limitedOne.clientHeader("ratelimit")).isEqualTo("\"local\";r=0;t=40");
-        assertThat(limitedOne.clientHeader("retry-after")).isEqualTo("40");
+        FilterHarness h = harness(raw);
+        StreamRun first = send(h);
+        assertThat(clientHeader(first, "ratelimit-policy")).isEqualTo("\"local\";q=3;w=60");
+        assertThat(clientHeader(first, "ratelimit")).isEqualTo("\"local\";r=2;t=60");
+        h.advance(Duration.ofSeconds(20));
+        assertThat(clientHeader(send(h), "ratelimit")).isEqualTo("\"local\";r=1;t=40");
+        assertThat(clientHeader(send(h), "ratelimit")).isEqualTo("\"local\";r=0;t=40");
+        StreamRun limitedOne = send(h);
+        assertThat(limitedOne.status()).isEqualTo(429);
+        assertThat(clientHeader(limitedOne, "ratelimit-policy")).isEqualTo("\"local\";q=3;w=60");
+        assertThat(clientHeader(limitedOne, "ratelimit")).isEqualTo("\"local\";r=0;t=40");
+        assertThat(clientHeader(limitedOne, "retry-after")).isEqualTo("40");
     }
 
     @Test
     void noRateLimitHeadersUnlessAskedFor() {
-        Worker w = worker(bucket(1, 1, "60s"));
-        assertThat(w.send().response.get("ratelimit")).isNull();
-        FakeStream limitedOne = w.send();
-        assertThat(limitedOne.clientHeader("ratelimit")).isNull();
-        assertThat(limitedOne.clientHeader("ratelimit-policy")).isNull();
+        FilterHarness h = harness(bucket(1, 1, "60s"));
+        StreamRun passed = send(h);
+        assertThat(passed.status()).isEqualTo(200);
+        assertThat(clientHeader(passed, "ratelimit")).isNull();
+        assertThat(clientHeader(passed, "ratelimit-policy")).isNull();
+        StreamRun limitedOne = send(h);
+        assertThat(limitedOne.status()).isEqualTo(429);
+        assertThat(clientHeader(limitedOne, "ratelimit")).isNull();
+        assertThat(clientHeader(limitedOne, "ratelimit-policy")).isNull();
     }
 
     @Test
@@ -226,20 +254,22 @@ class LocalRateLimitFilterTest {
     }
 
     LocalRateLimitConfig config(int max, int perFill, String interval) {
-        return (LocalRateLimitConfig) FakeStream.parse(factory, bucket(max, perFill, interval));
+        return (LocalRateLimitConfig)
+                FilterHarness.parseConfig(factory, bucket(max, perFill, interval));
     }
 
     @Test
     void aRouteOverrideHasItsOwnBucket() {
-        Worker w = worker(bucket(1, 1, "1h"));
-        Object override = FakeStream.parse(factory, bucket(2, 2, "1h"));
-        assertThat(w.send(override, Map.of()).clientStatus()).isEqualTo(200);
-        assertThat(w.send(override, Map.of()).clientStatus()).isEqualTo(200);
-        assertThat(w.send(override, Map.of()).clientStatus()).isEqualTo(429);
+        FilterHarness h = harness(bucket(1, 1, "1h"));
+        // parsed once, as Weir parses a route's override at load: its requests share its bucket
+        Object override = FilterHarness.parseConfig(factory, bucket(2, 2, "1h"));
+        assertThat(run(h.request("GET", "/").parsedRouteConfig(override)).status()).isEqualTo(200);
+        assertThat(run(h.request("GET", "/").parsedRouteConfig(override)).status()).isEqualTo(200);
+        assertThat(run(h.request("GET", "/").parsedRouteConfig(override)).status()).isEqualTo(429);
         // the listener's bucket is untouched
-        assertThat(w.send().clientStatus()).isEqualTo(200);
-        assertThat(w.send().clientStatus()).isEqualTo(429);
-        assertThat(allowed()).isEqualTo(3);
-        assertThat(limited()).isEqualTo(2);
+        assertThat(send(h).status()).isEqualTo(200);
+        assertThat(send(h).status()).isEqualTo(429);
+        assertThat(allowed(h)).isEqualTo(3);
+        assertThat(limited(h)).isEqualTo(2);
     }
 }

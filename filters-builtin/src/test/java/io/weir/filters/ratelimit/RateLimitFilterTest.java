@@ -2,39 +2,61 @@ package io.weir.filters.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.weir.spi.FilterStatus;
+import io.weir.spi.testkit.FilterHarness;
+import io.weir.spi.testkit.Request;
+import io.weir.spi.testkit.StreamRun;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The filter against a fake Redis and a manual clock: decisions, races, failure modes. */
+/**
+ * The filter against a fake Redis and the SPI's test kit (manual clock; the executor's posts run
+ * when the test drives a step): decisions, races, failure modes.
+ */
 class RateLimitFilterTest {
     static final Map<String, String> CLIENT = Map.of("source.address", "10.0.0.7:51234");
 
     final FakeRedis redis = new FakeRedis();
 
-    FakeWorker worker(Map<String, Object> overrides) throws Exception {
+    FilterHarness harness(Map<String, Object> overrides) {
         Map<String, Object> raw =
                 RateLimitConfigTest.with("limit", Map.of("requests", 10, "per", "60s"));
         raw.putAll(overrides);
-        return new FakeWorker(new RateLimitFilterFactory(redis), RateLimitConfigTest.parse(raw));
+        return FilterHarness.of(new RateLimitFilterFactory(redis), raw);
     }
 
-    FakeWorker worker() throws Exception {
-        return worker(Map.of());
+    FilterHarness harness() {
+        return harness(Map.of());
     }
 
-    FakeWorker denying() throws Exception {
-        return worker(Map.of("failure_mode_deny", true));
+    FilterHarness denying() {
+        return harness(Map.of("failure_mode_deny", true));
+    }
+
+    /** A GET with these headers and properties; the filter's {@code onRequestHeaders} runs. */
+    static Request get(FilterHarness h, Map<String, String> headers, Map<String, String> props) {
+        Request rq = h.request("GET", "/");
+        headers.forEach(rq::header);
+        props.forEach(rq::property);
+        return rq;
+    }
+
+    static StreamRun send(FilterHarness h, Map<String, String> headers, Map<String, String> props) {
+        return get(h, headers, props).send();
+    }
+
+    /** A GET from {@link #CLIENT}. */
+    static StreamRun send(FilterHarness h) {
+        return send(h, Map.of(), CLIENT);
     }
 
     @Test
-    void holdsTheRequestUntilRedisAllowsItThenContinues() throws Exception {
-        FakeWorker w = worker();
-        FakeWorker.Stream s = w.request(Map.of(), CLIENT);
-        assertThat(s.status).isEqualTo(FilterStatus.STOP);
-        assertThat(s.paused()).isTrue();
+    void holdsTheRequestUntilRedisAllowsItThenContinues() {
+        FilterHarness h = harness();
+        StreamRun s = send(h);
+        assertThat(s.requestPaused()).isTrue();
+        assertThat(s.forwarded()).isFalse();
         FakeRedis.Call c = redis.last();
         assertThat(c.script()).isEqualTo(Script.SLIDING_WINDOW);
         assertThat(c.key()).isEqualTo("weir:rl:weir.ratelimit:10.0.0.7");
@@ -42,196 +64,210 @@ class RateLimitFilterTest {
         assertThat(c.timeout()).isEqualTo(Duration.ofMillis(50));
 
         c.reply(1, 9, 60_000);
-        assertThat(s.paused()).as("nothing touches the stream before the worker runs it").isTrue();
-        w.runPending();
-        assertThat(s.forwarded).isTrue();
-        assertThat(s.continues).isEqualTo(1);
-        assertThat(w.counter("weir_ratelimit_allowed_total")).isEqualTo(1);
+        assertThat(s.requestPaused())
+                .as("nothing touches the stream before the worker runs it")
+                .isTrue();
+        assertThat(h.counter("weir_ratelimit_allowed_total"))
+                .as("the reply is handled on the worker, not in the Redis callback")
+                .isZero();
+        h.runPending();
+        assertThat(s.forwarded()).isTrue();
+        assertThat(s.localReply()).isNull();
+        assertThat(h.counter("weir_ratelimit_allowed_total")).isEqualTo(1);
     }
 
     @Test
-    void slidingWindowMembersAreUniquePerRequest() throws Exception {
-        FakeWorker w = worker();
-        w.request(Map.of(), CLIENT);
-        w.request(Map.of(), CLIENT);
+    void slidingWindowMembersAreUniquePerRequest() {
+        FilterHarness h = harness();
+        send(h);
+        send(h);
         assertThat(redis.calls.get(0).args().get(2)).isNotEqualTo(redis.calls.get(1).args().get(2));
     }
 
     @Test
-    void fixedWindowRunsItsOwnScriptWithLimitAndWindow() throws Exception {
-        FakeWorker w = worker(Map.of("algorithm", "fixed_window"));
-        w.request(Map.of(), CLIENT);
+    void fixedWindowRunsItsOwnScriptWithLimitAndWindow() {
+        FilterHarness h = harness(Map.of("algorithm", "fixed_window"));
+        send(h);
         assertThat(redis.last().script()).isEqualTo(Script.FIXED_WINDOW);
         assertThat(redis.last().args()).containsExactly("10", "60000");
     }
 
     @Test
-    void limitedAnswers429WithRetryAfterInWholeSecondsRoundedUp() throws Exception {
-        FakeWorker w = worker();
+    void limitedAnswers429WithRetryAfterInWholeSecondsRoundedUp() {
+        FilterHarness h = harness();
         long[][] cases = {{1500, 2}, {1000, 1}, {1, 1}, {0, 1}, {59_001, 60}};
         for (long[] c : cases) {
-            FakeWorker.Stream s = w.request(Map.of(), CLIENT);
+            StreamRun s = send(h);
             redis.last().reply(0, 0, c[0]);
-            w.runPending();
-            assertThat(s.reply.status()).isEqualTo(429);
-            assertThat(s.reply.body()).isEqualTo("rate_limited");
-            assertThat(s.reply.details()).isEqualTo("rate_limited");
-            assertThat(s.reply.responseFlag()).isEqualTo("RL");
-            assertThat(s.reply.headers())
+            h.runPending();
+            assertThat(s.localReply().status()).isEqualTo(429);
+            assertThat(s.localReply().body()).isEqualTo("rate_limited");
+            assertThat(s.localReply().details()).isEqualTo("rate_limited");
+            assertThat(s.localReply().responseFlag()).isEqualTo("RL");
+            assertThat(s.localReply().headers())
                     .as("%d ms", c[0])
                     .containsExactly(Map.entry("retry-after", Long.toString(c[1])));
-            assertThat(s.forwarded).isFalse();
+            assertThat(s.status()).isEqualTo(429);
+            assertThat(s.forwarded()).isFalse();
         }
-        assertThat(w.counter("weir_ratelimit_limited_total")).isEqualTo(cases.length);
-        assertThat(w.counter("weir_ratelimit_allowed_total")).isZero();
+        assertThat(h.counter("weir_ratelimit_limited_total")).isEqualTo(cases.length);
+        assertThat(h.counter("weir_ratelimit_allowed_total")).isZero();
     }
 
     @Test
-    void aTimeoutAllowsByDefaultAtTheTimeoutAndTheLateReplyIsIgnored() throws Exception {
-        FakeWorker w = worker();
-        FakeWorker.Stream s = w.request(Map.of(), CLIENT);
-        w.advance(Duration.ofMillis(49));
-        assertThat(s.paused()).isTrue();
-        w.advance(Duration.ofMillis(1));
-        assertThat(s.forwarded).isTrue();
-        assertThat(w.counter("weir_ratelimit_redis_errors_total", "timeout")).isEqualTo(1);
-        assertThat(w.counter("weir_ratelimit_failure_mode_allowed_total")).isEqualTo(1);
+    void aTimeoutAllowsByDefaultAtTheTimeoutAndTheLateReplyIsIgnored() {
+        FilterHarness h = harness();
+        StreamRun s = send(h);
+        h.advance(Duration.ofMillis(49));
+        assertThat(s.requestPaused()).isTrue();
+        h.advance(Duration.ofMillis(1));
+        assertThat(s.forwarded()).isTrue();
+        assertThat(h.counter("weir_ratelimit_redis_errors_total", "timeout")).isEqualTo(1);
+        assertThat(h.counter("weir_ratelimit_failure_mode_allowed_total")).isEqualTo(1);
 
         redis.last().reply(0, 0, 1000); // too late: the timer decided
-        w.runPending();
-        assertThat(s.continues).isEqualTo(1);
-        assertThat(s.reply).isNull();
-        assertThat(w.counter("weir_ratelimit_limited_total")).isZero();
+        h.runPending();
+        assertThat(s.localReply()).isNull();
+        assertThat(s.over()).isFalse();
+        assertThat(h.counter("weir_ratelimit_limited_total")).isZero();
+        assertThat(h.counter("weir_ratelimit_allowed_total")).isZero();
     }
 
     @Test
-    void aTimeoutDeniesWith500WhenFailureModeDeny() throws Exception {
-        FakeWorker w = denying();
-        FakeWorker.Stream s = w.request(Map.of(), CLIENT);
-        w.advance(Duration.ofMillis(50));
-        assertThat(s.reply.status()).isEqualTo(500);
-        assertThat(s.reply.body()).isEqualTo("rate limit service unavailable");
-        assertThat(s.reply.details()).isEqualTo("ratelimit_unavailable");
-        assertThat(w.counter("weir_ratelimit_redis_errors_total", "timeout")).isEqualTo(1);
-        assertThat(w.counter("weir_ratelimit_failure_mode_allowed_total")).isZero();
+    void aTimeoutDeniesWith500WhenFailureModeDeny() {
+        FilterHarness h = denying();
+        StreamRun s = send(h);
+        h.advance(Duration.ofMillis(50));
+        assertThat(s.localReply().status()).isEqualTo(500);
+        assertThat(s.localReply().body()).isEqualTo("rate limit service unavailable");
+        assertThat(s.localReply().details()).isEqualTo("ratelimit_unavailable");
+        assertThat(h.counter("weir_ratelimit_redis_errors_total", "timeout")).isEqualTo(1);
+        assertThat(h.counter("weir_ratelimit_failure_mode_allowed_total")).isZero();
 
         redis.last().reply(1, 9, 1000); // the stream is over: dropped
-        w.runPending();
-        assertThat(s.forwarded).isFalse();
-        assertThat(w.counter("weir_ratelimit_allowed_total")).isZero();
-        assertThat(w.callsAfterEnd).isZero();
+        h.runPending();
+        assertThat(s.forwarded()).isFalse();
+        assertThat(h.counter("weir_ratelimit_allowed_total")).isZero();
+        assertThat(h.callsAfterDestroy()).isZero();
     }
 
     @Test
-    void aReplyBeforeTheTimeoutCancelsTheTimer() throws Exception {
-        FakeWorker w = worker();
-        FakeWorker.Stream s = w.request(Map.of(), CLIENT);
-        w.advance(Duration.ofMillis(10));
+    void aReplyBeforeTheTimeoutCancelsTheTimer() {
+        FilterHarness h = harness();
+        StreamRun s = send(h);
+        h.advance(Duration.ofMillis(10));
         redis.last().reply(1, 9, 1000);
-        w.advance(Duration.ofSeconds(1));
-        assertThat(s.continues).isEqualTo(1);
-        assertThat(w.counter("weir_ratelimit_redis_errors_total", "timeout")).isZero();
-        assertThat(w.counter("weir_ratelimit_failure_mode_allowed_total")).isZero();
+        h.advance(Duration.ofSeconds(1));
+        assertThat(s.forwarded()).isTrue();
+        assertThat(h.counter("weir_ratelimit_allowed_total")).isEqualTo(1);
+        assertThat(h.counter("weir_ratelimit_redis_errors_total", "timeout")).isZero();
+        assertThat(h.counter("weir_ratelimit_failure_mode_allowed_total")).isZero();
     }
 
     @Test
-    void aLostConnectionDecidesAtOnceWithoutWaitingForTheTimeout() throws Exception {
-        FakeWorker w = worker();
-        FakeWorker.Stream s = w.request(Map.of(), CLIENT);
-        long t0 = w.nanoTime();
+    void aLostConnectionDecidesAtOnceWithoutWaitingForTheTimeout() {
+        FilterHarness h = harness();
+        StreamRun s = send(h);
+        long t0 = h.nanoTime();
         redis.last().callback().onFailure(ScriptRunner.CONNECT, "connection closed by redis");
-        w.runPending();
-        assertThat(s.forwarded).isTrue();
-        assertThat(w.nanoTime()).isEqualTo(t0);
-        assertThat(w.counter("weir_ratelimit_redis_errors_total", "connect")).isEqualTo(1);
-        assertThat(w.counter("weir_ratelimit_failure_mode_allowed_total")).isEqualTo(1);
-        w.advance(Duration.ofSeconds(1));
-        assertThat(w.counter("weir_ratelimit_redis_errors_total", "timeout")).isZero();
+        assertThat(h.counter("weir_ratelimit_redis_errors_total", "connect"))
+                .as("handled on the worker")
+                .isZero();
+        h.runPending();
+        assertThat(s.forwarded()).isTrue();
+        assertThat(h.nanoTime()).isEqualTo(t0);
+        assertThat(h.counter("weir_ratelimit_redis_errors_total", "connect")).isEqualTo(1);
+        assertThat(h.counter("weir_ratelimit_failure_mode_allowed_total")).isEqualTo(1);
+        h.advance(Duration.ofSeconds(1));
+        assertThat(h.counter("weir_ratelimit_redis_errors_total", "timeout")).isZero();
     }
 
     @Test
-    void withRedisDownTheFilterDecidesInTheCallbackWithoutAsking() throws Exception {
+    void withRedisDownTheFilterDecidesInTheCallbackWithoutAsking() {
         redis.down = true;
-        FakeWorker allow = worker();
-        FakeWorker.Stream s = allow.request(Map.of(), CLIENT);
-        assertThat(s.status).isEqualTo(FilterStatus.CONTINUE);
-        assertThat(s.forwarded).isTrue();
+        FilterHarness allow = harness();
+        StreamRun s = send(allow);
+        assertThat(s.forwarded()).isTrue();
         assertThat(allow.counter("weir_ratelimit_redis_errors_total", "connect")).isEqualTo(1);
+        assertThat(allow.counter("weir_ratelimit_failure_mode_allowed_total")).isEqualTo(1);
 
-        FakeWorker deny = denying();
-        FakeWorker.Stream d = deny.request(Map.of(), CLIENT);
-        assertThat(d.status).isEqualTo(FilterStatus.STOP);
-        assertThat(d.reply.status()).isEqualTo(500);
+        FilterHarness deny = denying();
+        StreamRun d = send(deny);
+        assertThat(d.forwarded()).isFalse();
+        assertThat(d.localReply().status()).isEqualTo(500);
         assertThat(redis.calls).isEmpty();
     }
 
     @Test
-    void anErrorReplyOrAnUnexpectedOneIsAnErrorAndFollowsTheFailureMode() throws Exception {
-        FakeWorker w = denying();
-        FakeWorker.Stream a = w.request(Map.of(), CLIENT);
+    void anErrorReplyOrAnUnexpectedOneIsAnErrorAndFollowsTheFailureMode() {
+        FilterHarness h = denying();
+        StreamRun a = send(h);
         redis.last().callback().onReply(new Reply.Error("OOM command not allowed"));
-        FakeWorker.Stream b = w.request(Map.of(), CLIENT);
+        StreamRun b = send(h);
         redis.last().callback().onReply(new Reply.Multi(List.of(new Reply.Int(1))));
-        FakeWorker.Stream c = w.request(Map.of(), CLIENT);
+        StreamRun c = send(h);
         redis.last().callback().onFailure(ScriptRunner.ERROR, "protocol error");
-        w.runPending();
-        assertThat(List.of(a.reply.status(), b.reply.status(), c.reply.status())).containsOnly(500);
-        assertThat(w.counter("weir_ratelimit_redis_errors_total", "error")).isEqualTo(3);
+        h.runPending();
+        assertThat(List.of(a.status(), b.status(), c.status())).containsOnly(500);
+        assertThat(h.counter("weir_ratelimit_redis_errors_total", "error")).isEqualTo(3);
     }
 
     @Test
-    void aReplyAfterTheClientWentAwayIsDroppedSafely() throws Exception {
-        FakeWorker w = worker();
-        FakeWorker.Stream s = w.request(Map.of(), CLIENT);
+    void aReplyAfterTheClientWentAwayIsDroppedSafely() {
+        FilterHarness h = harness();
+        StreamRun s = send(h);
         s.abort();
         redis.last().reply(1, 9, 1000);
-        w.advance(Duration.ofSeconds(1));
-        assertThat(s.continues).isZero();
-        assertThat(w.counter("weir_ratelimit_allowed_total")).isZero();
-        assertThat(w.counter("weir_ratelimit_redis_errors_total", "timeout")).isZero();
-        assertThat(w.callsAfterEnd).isZero();
+        h.advance(Duration.ofSeconds(1));
+        assertThat(s.forwarded()).isFalse();
+        assertThat(h.counter("weir_ratelimit_allowed_total")).isZero();
+        assertThat(h.counter("weir_ratelimit_redis_errors_total", "timeout")).isZero();
+        assertThat(h.callsAfterDestroy()).isZero();
     }
 
     @Test
     void aReplyFromAnotherThreadTouchesTheStreamOnlyOnTheWorker() throws Exception {
-        FakeWorker w = worker();
-        FakeWorker.Stream s = w.request(Map.of(), CLIENT);
+        FilterHarness h = harness();
+        StreamRun s = send(h);
         Thread t = new Thread(() -> redis.last().reply(1, 9, 1000), "weir-redis-test");
         t.start();
         t.join(5000);
-        assertThat(s.paused()).isTrue();
-        w.runPending();
-        assertThat(s.forwarded).isTrue();
+        assertThat(s.requestPaused()).isTrue();
+        assertThat(h.counter("weir_ratelimit_allowed_total")).isZero(); // not on that thread
+        h.runPending();
+        assertThat(s.forwarded()).isTrue();
     }
 
     @Test
-    void keysJoinTheirPartsAfterThePrefixAndEscapeTheSeparator() throws Exception {
-        FakeWorker w = worker(Map.of("key", List.of("client_ip", "header:x-user", "route")));
-        w.request(
+    void keysJoinTheirPartsAfterThePrefixAndEscapeTheSeparator() {
+        FilterHarness h = harness(Map.of("key", List.of("client_ip", "header:x-user", "route")));
+        send(
+                h,
                 Map.of("x-user", "a|b\\c"),
                 Map.of("source.address", "10.0.0.7:1", "route_name", "api"));
         assertThat(redis.last().key()).isEqualTo("weir:rl:weir.ratelimit:10.0.0.7|a\\|b\\\\c|api");
-        w.request(Map.of(), Map.of("source.address", "0:0:0:0:0:0:0:1:443"));
+        send(h, Map.of(), Map.of("source.address", "0:0:0:0:0:0:0:1:443"));
         assertThat(redis.last().key())
                 .as("a missing header and an unnamed route are empty parts")
                 .isEqualTo("weir:rl:weir.ratelimit:0:0:0:0:0:0:0:1||");
     }
 
     @Test
-    void theRootHoldsEachConnectionItUsesUntilItIsDone() throws Exception {
-        FakeWorker w = worker();
+    void theRootHoldsEachConnectionItUsesUntilItIsDone() {
+        FilterHarness h = harness();
         RedisTarget main = new RedisTarget("127.0.0.1", 6379, null);
         assertThat(redis.held).containsExactly(Map.entry(main, 1));
 
-        RateLimitConfig other =
-                RateLimitConfigTest.parse(
-                        RateLimitConfigTest.with("redis", Map.of("address", "10.1.1.1:6380")));
-        w.request(Map.of(), CLIENT, other);
-        w.request(Map.of(), CLIENT, other);
+        Map<String, Object> other =
+                RateLimitConfigTest.with("redis", Map.of("address", "10.1.1.1:6380"));
+        // a route override, parsed for each request: the same target, one connection
+        get(h, Map.of(), CLIENT).routeConfig(other).send();
+        get(h, Map.of(), CLIENT).routeConfig(other).send();
         assertThat(redis.held)
                 .containsOnly(
                         Map.entry(main, 1), Map.entry(new RedisTarget("10.1.1.1", 6380, null), 1));
-        w.filterRoot.onDone();
+        assertThat(redis.calls).hasSize(2);
+        h.close(); // the root's onDone
         assertThat(redis.held).isEmpty();
     }
 }

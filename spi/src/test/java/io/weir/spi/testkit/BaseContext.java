@@ -63,7 +63,7 @@ abstract class BaseContext implements FilterContext {
     @Override
     public int workerId() {
         dead();
-        return 0;
+        return h.workerId;
     }
 
     @Override

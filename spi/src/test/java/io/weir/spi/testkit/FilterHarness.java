@@ -48,6 +48,9 @@ import java.util.function.Function;
  * the test (Weir would apply the filter's {@code fail_policy}). Config errors are reported under
  * the path {@value #CONFIG_PATH}, such as {@code config.header: is required}.
  *
+ * <p>One harness plays one worker (id 0); {@link #anotherWorker()} adds a worker of the same
+ * listener, sharing the parsed config as in Weir.
+ *
  * <p>Not thread-safe: drive it from the test's thread. {@link #close()} ends open streams, calls
  * {@link HttpFilterRoot#onDone()} and cancels the root's timers.
  */
@@ -64,7 +67,8 @@ public final class FilterHarness implements AutoCloseable {
     final Object config;
     final System.Logger logger;
     final Map<String, String> properties = new HashMap<>();
-    final MemoryMetrics metrics = new MemoryMetrics();
+    final MemoryMetrics metrics;
+    final int workerId;
     final List<StreamRun> open = new ArrayList<>();
     final Root rootContext = new Root();
     final HttpFilterRoot root;
@@ -79,16 +83,26 @@ public final class FilterHarness implements AutoCloseable {
     private final Map<String, Function<HttpCallRequest, HttpCallResponse>> scripts =
             new HashMap<>();
     private final List<CallOut> calls = new ArrayList<>();
-    private final MemorySharedData sharedData = new MemorySharedData();
+    private final MemorySharedData sharedData;
+    private final int[] workers; // how many harnesses the listener has, shared by them
     private final Map<String, Queue> queues = new HashMap<>();
     private long elapsedNanos;
     private long timerSeq;
     private boolean draining;
     private boolean closed;
 
-    private FilterHarness(HttpFilterFactory factory, Object config) {
+    private FilterHarness(
+            HttpFilterFactory factory,
+            Object config,
+            int[] workers,
+            MemoryMetrics metrics,
+            MemorySharedData sharedData) {
         this.factory = factory;
         this.config = config;
+        this.workers = workers;
+        this.workerId = workers[0]++;
+        this.metrics = metrics;
+        this.sharedData = sharedData;
         this.logger = System.getLogger("weir.filter." + factory.name());
         this.root =
                 Objects.requireNonNull(factory.createRoot(rootContext), "createRoot returned null");
@@ -109,7 +123,28 @@ public final class FilterHarness implements AutoCloseable {
      *     {@link FilterConfigException} thrown by {@code onConfigure}
      */
     public static FilterHarness of(HttpFilterFactory factory, Object rawConfig) {
-        return new FilterHarness(factory, parseConfig(factory, rawConfig));
+        return new FilterHarness(
+                factory,
+                parseConfig(factory, rawConfig),
+                new int[1],
+                new MemoryMetrics(),
+                new MemorySharedData());
+    }
+
+    /**
+     * Another worker of the same listener. Weir parses a listener's config once and configures one
+     * root per worker with that same object; so this creates a root with the factory for the next
+     * worker id ({@link io.weir.spi.FilterContext#workerId()}, the property {@code worker_id}) and
+     * configures it with the same config object as this harness. State the filter keeps in that
+     * object (a bucket, a count) is thus shared by the workers, and so are the metrics ({@link
+     * #counter} gives the workers' total) and the {@link #sharedData}, which are the process's in
+     * Weir. Everything else is the new harness's own: its clock (it starts at {@link
+     * #START_MILLIS}; advance the workers alike when the filter keeps time in shared state),
+     * timers, call-out scripts, queues, properties, streams and pending work. Close each harness.
+     */
+    public FilterHarness anotherWorker() {
+        checkOpen();
+        return new FilterHarness(factory, config, workers, metrics, sharedData);
     }
 
     /**
@@ -270,6 +305,11 @@ public final class FilterHarness implements AutoCloseable {
     /** The root context created by the factory, for calling it directly. */
     public HttpFilterRoot root() {
         return root;
+    }
+
+    /** This harness's worker id: 0, or more for {@link #anotherWorker()}. */
+    public int workerId() {
+        return workerId;
     }
 
     /** The parsed listener-level config handed to {@code onConfigure}. */

@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -593,6 +594,82 @@ class FilterHarnessTest {
         assertThat(f.stream.config()).isEqualTo(2L);
         h.request("GET", "/").send();
         assertThat(f.stream.config()).isEqualTo(1L);
+    }
+
+    /** Counts requests in its parsed config object, so a parse is visible as a new count. */
+    static final class Counting implements HttpFilterFactory {
+        @Override
+        public String name() {
+            return "test.counting";
+        }
+
+        @Override
+        public Object parseConfig(ConfigNode config) {
+            return new AtomicLong();
+        }
+
+        @Override
+        public HttpFilterRoot createRoot(RootContext context) {
+            Metrics.Counter requests =
+                    context.metrics().counter("test_requests_total", "requests", "worker");
+            return ctx ->
+                    new HttpFilter() {
+                        @Override
+                        public FilterStatus onRequestHeaders(Headers headers, boolean eos) {
+                            long n = ((AtomicLong) ctx.config()).incrementAndGet();
+                            headers.set("x-count", Long.toString(n));
+                            headers.set("x-worker", ctx.property("worker_id"));
+                            requests.inc(Integer.toString(ctx.workerId()));
+                            return CONTINUE;
+                        }
+                    };
+        }
+    }
+
+    static String count(StreamRun r) {
+        return r.upstreamHeaders().get("x-count");
+    }
+
+    @Test
+    void aParsedRouteConfigIsTheSameObjectForEveryRequestOfTheRoute() {
+        Counting counting = new Counting();
+        FilterHarness h = FilterHarness.of(counting, null);
+        Object route = FilterHarness.parseConfig(counting, null);
+        assertThat(count(h.request("GET", "/").parsedRouteConfig(route).send())).isEqualTo("1");
+        assertThat(count(h.request("GET", "/").parsedRouteConfig(route).send())).isEqualTo("2");
+        assertThat(((AtomicLong) route).get()).isEqualTo(2);
+        // a raw override is parsed for each request, and the listener's config is untouched
+        assertThat(count(h.request("GET", "/").routeConfig(Map.of()).send())).isEqualTo("1");
+        assertThat(count(h.request("GET", "/").routeConfig(Map.of()).send())).isEqualTo("1");
+        assertThat(count(h.request("GET", "/").send())).isEqualTo("1");
+    }
+
+    @Test
+    void anotherWorkerSharesTheParsedConfigMetricsAndSharedDataButNotTheClock() {
+        Counting counting = new Counting();
+        FilterHarness w0 = FilterHarness.of(counting, null);
+        FilterHarness w1 = w0.anotherWorker();
+        FilterHarness w2 = w0.anotherWorker();
+        assertThat(List.of(w0.workerId(), w1.workerId(), w2.workerId())).containsExactly(0, 1, 2);
+        assertThat(w1.config()).isSameAs(w0.config());
+        assertThat(w1.root()).isNotSameAs(w0.root());
+
+        StreamRun a = w0.request("GET", "/").send();
+        StreamRun b = w1.request("GET", "/").send();
+        StreamRun c = w2.request("GET", "/").send();
+        assertThat(List.of(count(a), count(b), count(c))).containsExactly("1", "2", "3");
+        assertThat(b.upstreamHeaders().get("x-worker")).isEqualTo("1");
+        assertThat(c.context().workerId()).isEqualTo(2);
+        assertThat(w2.counter("test_requests_total", "0")).isEqualTo(1);
+        assertThat(w0.counter("test_requests_total", "2")).isEqualTo(1);
+
+        w1.sharedData().set("k", "v".getBytes(UTF_8), 0);
+        assertThat(w0.sharedData().get("k").version()).isEqualTo(1);
+
+        w1.advance(Duration.ofSeconds(5));
+        assertThat(w1.nanoTime() - w0.nanoTime()).isEqualTo(Duration.ofSeconds(5).toNanos());
+        w0.close();
+        assertThat(w1.request("GET", "/").send().forwarded()).isTrue();
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A request for {@link FilterHarness#request}; {@link #send()} runs it through the filter (see
@@ -21,6 +22,7 @@ public final class Request {
     final Map<String, Object> metadata = new HashMap<>();
     Object routeConfig;
     boolean hasRouteConfig;
+    boolean routeConfigParsed;
     private boolean sent;
 
     Request(FilterHarness h, String method, String path) {
@@ -76,6 +78,21 @@ public final class Request {
     public Request routeConfig(Object rawConfig) {
         this.routeConfig = rawConfig;
         this.hasRouteConfig = true;
+        this.routeConfigParsed = false;
+        return this;
+    }
+
+    /**
+     * The route's override as already parsed, for several requests of one route: Weir parses a
+     * route's {@code per_filter_config} once at load, so state the filter keeps in that object (a
+     * bucket, a count) is shared by the route's requests, whereas {@link #routeConfig} parses anew
+     * for each request. Parse it once with {@link FilterHarness#parseConfig}; {@link
+     * StreamContext#config()} returns this very object.
+     */
+    public Request parsedRouteConfig(Object config) {
+        this.routeConfig = Objects.requireNonNull(config, "config");
+        this.hasRouteConfig = true;
+        this.routeConfigParsed = true;
         return this;
     }
 

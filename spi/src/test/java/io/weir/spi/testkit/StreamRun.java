@@ -44,8 +44,8 @@ import java.util.Objects;
  * first; then {@code request.path}, {@code request.url_path}, {@code request.query}, {@code
  * request.host}, {@code request.method}, {@code request.scheme}, {@code request.protocol} ({@code
  * HTTP/1.1}), {@code request.id} (the {@code x-request-id} header), {@code plugin_name}, {@code
- * worker_id} ({@code 0}), {@code response.code}, {@code response.flags} from the stream; then
- * String metadata. Anything else is null.
+ * worker_id} ({@link FilterHarness#workerId()}), {@code response.code}, {@code response.flags} from
+ * the stream; then String metadata. Anything else is null.
  */
 public final class StreamRun {
     private static final byte[] EMPTY = new byte[0];
@@ -73,7 +73,12 @@ public final class StreamRun {
 
     StreamRun(Request b) {
         h = b.h;
-        config = b.hasRouteConfig ? FilterHarness.parseConfig(h.factory, b.routeConfig) : h.config;
+        config =
+                !b.hasRouteConfig
+                        ? h.config
+                        : b.routeConfigParsed
+                                ? b.routeConfig
+                                : FilterHarness.parseConfig(h.factory, b.routeConfig);
         properties = Map.copyOf(b.properties);
         metadata = new HashMap<>(b.metadata);
         request = new Flow(true, b.headers, b.chunks, b.trailers);
@@ -550,7 +555,7 @@ public final class StreamRun {
                 case "request.protocol" -> "HTTP/1.1";
                 case "request.id" -> request.headers.get("x-request-id");
                 case "plugin_name" -> h.factory.name();
-                case "worker_id" -> "0";
+                case "worker_id" -> Integer.toString(h.workerId);
                 case "response.code" -> rh == null ? null : rh.get(":status");
                 case "response.flags" -> localReply == null ? null : localReply.responseFlag();
                 default -> metadata.get(name) instanceof String s ? s : null;
