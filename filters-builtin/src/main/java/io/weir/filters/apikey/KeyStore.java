@@ -1,12 +1,11 @@
 package io.weir.filters.apikey;
 
+import io.weir.filters.common.ChangedFile;
 import io.weir.filters.common.FileWatcher;
 import io.weir.spi.Metrics;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -19,7 +18,6 @@ import java.util.Set;
  * key.
  */
 final class KeyStore implements FileWatcher.Target {
-    static final long MAX_FILE_BYTES = 16L << 20;
 
     private static final System.Logger LOG =
             System.getLogger("weir.filter." + ApiKeyFilterFactory.NAME);
@@ -29,23 +27,15 @@ final class KeyStore implements FileWatcher.Target {
     private final Path file;
     private volatile KeySet current;
     private volatile Metrics.Counter reloads; // attached by the first root or stream that sees us
-    private Fingerprint seen; // guarded by this
+    private final ChangedFile changes; // guarded by this
     private String lastError; // guarded by this: log a failure once, not on every poll
 
     /** What the file was when last read: a change of any part triggers a parse. */
-    private record Fingerprint(long mtime, long size, byte[] sha256) {
-        boolean same(Fingerprint o) {
-            return o != null
-                    && mtime == o.mtime
-                    && size == o.size
-                    && MessageDigest.isEqual(sha256, o.sha256);
-        }
-    }
-
     private KeyStore(List<KeySet.Entry> configKeys, Set<String> configHex, Path file) {
         this.configKeys = List.copyOf(configKeys);
         this.configHex = Set.copyOf(configHex);
         this.file = file;
+        this.changes = file == null ? null : new ChangedFile(file);
     }
 
     /**
@@ -133,25 +123,14 @@ final class KeyStore implements FileWatcher.Target {
 
     /** Reads and parses the file when changed; swaps the set. Guarded by this (or construction). */
     private boolean read() throws IOException, KeySet.ParseError {
-        long mtime = Files.getLastModifiedTime(file).toMillis();
-        long size = Files.size(file);
-        if (size > MAX_FILE_BYTES) {
-            throw new IOException("file larger than 16 MiB");
-        }
-        byte[] content = Files.readAllBytes(file);
-        Fingerprint f;
-        try {
-            f = new Fingerprint(mtime, size, MessageDigest.getInstance("SHA-256").digest(content));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        if (f.same(seen)) {
+        byte[] content = changes.read();
+        if (content == null) {
             return false;
         }
         List<KeySet.Entry> all = new ArrayList<>(configKeys);
         all.addAll(KeySet.parseFile(content, configHex));
         current = new KeySet(all);
-        seen = f;
+        changes.accept();
         return true;
     }
 }

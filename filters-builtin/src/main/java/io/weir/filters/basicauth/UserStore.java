@@ -1,14 +1,13 @@
 package io.weir.filters.basicauth;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
+import io.weir.filters.common.ChangedFile;
 import io.weir.filters.common.FileWatcher;
 import io.weir.spi.Metrics;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Map;
 
@@ -20,7 +19,6 @@ import java.util.Map;
  * line, never a hash.
  */
 final class UserStore implements FileWatcher.Target {
-    static final long MAX_FILE_BYTES = 16L << 20;
 
     private static final System.Logger LOG =
             System.getLogger("weir.filter." + BasicAuthFilterFactory.NAME);
@@ -36,20 +34,12 @@ final class UserStore implements FileWatcher.Target {
     private final int cacheMaxEntries;
     private volatile Snapshot current;
     private volatile Metrics.Counter reloads;
-    private Fingerprint seen; // guarded by this
+    private final ChangedFile changes; // guarded by this
     private String lastError; // guarded by this
-
-    private record Fingerprint(long mtime, long size, byte[] sha256) {
-        boolean same(Fingerprint o) {
-            return o != null
-                    && mtime == o.mtime
-                    && size == o.size
-                    && MessageDigest.isEqual(sha256, o.sha256);
-        }
-    }
 
     private UserStore(Path file, long cacheTtlNanos, int cacheMaxEntries) {
         this.file = file;
+        this.changes = file == null ? null : new ChangedFile(file);
         this.cacheTtlNanos = cacheTtlNanos;
         this.cacheMaxEntries = cacheMaxEntries;
     }
@@ -128,19 +118,8 @@ final class UserStore implements FileWatcher.Target {
     }
 
     private boolean read() throws IOException, Htpasswd.ParseError {
-        long mtime = Files.getLastModifiedTime(file).toMillis();
-        long size = Files.size(file);
-        if (size > MAX_FILE_BYTES) {
-            throw new IOException("file larger than 16 MiB");
-        }
-        byte[] content = Files.readAllBytes(file);
-        Fingerprint f;
-        try {
-            f = new Fingerprint(mtime, size, MessageDigest.getInstance("SHA-256").digest(content));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        if (f.same(seen)) {
+        byte[] content = changes.read();
+        if (content == null) {
             return false;
         }
         Map<String, byte[]> users = Htpasswd.parse(content);
@@ -149,7 +128,7 @@ final class UserStore implements FileWatcher.Target {
                         Map.copyOf(users),
                         dummyHash(users),
                         new VerifyCache(cacheTtlNanos, cacheMaxEntries));
-        seen = f;
+        changes.accept();
         return true;
     }
 
