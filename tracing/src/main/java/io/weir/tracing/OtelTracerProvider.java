@@ -6,17 +6,17 @@ import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.exporter.zipkin.ZipkinSpanExporter;
 import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
-import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.weir.spi.ConfigNode;
 import io.weir.spi.Metrics;
 import io.weir.spi.tracing.Tracer;
 import io.weir.spi.tracing.TracerProvider;
 import java.net.URI;
 
-/** Weir's {@link TracerProvider}: the OpenTelemetry SDK. Registered for ServiceLoader. */
+/**
+ * Weir's {@link TracerProvider}: spans recorded by {@link WeirTracer} and exported by the
+ * OpenTelemetry SDK's OTLP (gRPC, HTTP) or Zipkin exporters. Registered for ServiceLoader.
+ */
 public final class OtelTracerProvider implements TracerProvider {
     static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
 
@@ -31,27 +31,18 @@ public final class OtelTracerProvider implements TracerProvider {
         if (s == null) {
             return null;
         }
-        ExportQueue queue = new ExportQueue(s.maxQueueSize(), metrics);
-        BatchSpanProcessor batch =
-                BatchSpanProcessor.builder(queue.new Exporter(exporter(s)))
-                        .setMaxQueueSize(s.maxQueueSize())
-                        .setMaxExportBatchSize(s.maxExportBatchSize())
-                        .setScheduleDelay(s.scheduleDelay())
-                        .setExporterTimeout(s.exportTimeout())
-                        .build();
         Resource resource =
                 Resource.getDefault()
                         .merge(Resource.create(Attributes.of(SERVICE_NAME, s.serviceName())));
-        SdkTracerProvider sdk =
-                SdkTracerProvider.builder()
-                        .setResource(resource)
-                        .setSampler(
-                                new ForceSampler(
-                                        Sampler.parentBased(
-                                                Sampler.traceIdRatioBased(s.sampling()))))
-                        .addSpanProcessor(queue.new Processor(batch))
-                        .build();
-        return new OtelTracer(sdk, s);
+        SpanPipeline pipeline =
+                new SpanPipeline(
+                        exporter(s),
+                        s.maxQueueSize(),
+                        s.maxExportBatchSize(),
+                        s.scheduleDelay(),
+                        s.exportTimeout(),
+                        metrics);
+        return new WeirTracer(s, pipeline, resource);
     }
 
     private static SpanExporter exporter(TracingSettings s) {
