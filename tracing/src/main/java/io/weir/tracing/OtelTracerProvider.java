@@ -2,7 +2,6 @@ package io.weir.tracing;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.exporter.zipkin.ZipkinSpanExporter;
 import io.opentelemetry.sdk.resources.Resource;
@@ -36,7 +35,7 @@ public final class OtelTracerProvider implements TracerProvider {
                         .merge(Resource.create(Attributes.of(SERVICE_NAME, s.serviceName())));
         SpanPipeline pipeline =
                 new SpanPipeline(
-                        exporter(s),
+                        exporter(s, resource),
                         s.maxQueueSize(),
                         s.maxExportBatchSize(),
                         s.scheduleDelay(),
@@ -45,17 +44,15 @@ public final class OtelTracerProvider implements TracerProvider {
         return new WeirTracer(s, pipeline, resource);
     }
 
-    private static SpanExporter exporter(TracingSettings s) {
+    private static SpanExporter exporter(TracingSettings s, Resource resource) {
         if (s.exporter().equals("zipkin")) {
             return ZipkinSpanExporter.builder()
                     .setSender(new ZipkinSender(URI.create(s.endpoint()), s.exportTimeout()))
                     .build();
         }
         if (s.protocol().equals("http")) {
-            return OtlpHttpSpanExporter.builder()
-                    .setEndpoint(s.endpoint())
-                    .setTimeout(s.exportTimeout())
-                    .build();
+            return new OtlpHttpExporter(
+                    URI.create(s.endpoint()), s.exportTimeout(), resource, WeirTracer.SCOPE);
         }
         return OtlpGrpcSpanExporter.builder()
                 .setEndpoint(s.endpoint())

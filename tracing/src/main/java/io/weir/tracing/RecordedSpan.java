@@ -256,7 +256,54 @@ final class RecordedSpan implements TraceSpan, SpanData {
         }
     }
 
-    // ---- SpanData: the export thread's side (the span has ended) ----
+    // ---- the export thread's side (the span has ended): for OtlpEncoder ----
+
+    String name() {
+        return name;
+    }
+
+    SpanKind kind() {
+        return kind;
+    }
+
+    long startNanos() {
+        return startEpochNanos;
+    }
+
+    long endNanos() {
+        return endEpochNanos;
+    }
+
+    int attributeCount() {
+        return size;
+    }
+
+    String attributeKey(int i) {
+        return keys[i];
+    }
+
+    /** The string value of attribute {@code i}, or null when it holds a long. */
+    String stringValue(int i) {
+        return strings[i];
+    }
+
+    long longValue(int i) {
+        return longs[i];
+    }
+
+    int droppedAttributes() {
+        return attempted - size;
+    }
+
+    boolean isError() {
+        return error;
+    }
+
+    String errorDescription() {
+        return errorDescription;
+    }
+
+    // ---- SpanData: the export thread's side, for the OpenTelemetry SDK's exporters ----
 
     @Override
     public String getName() {

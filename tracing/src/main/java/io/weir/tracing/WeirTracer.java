@@ -77,7 +77,8 @@ final class WeirTracer implements Tracer {
 
     final SpanPipeline pipeline;
     final Resource resource;
-    final InstrumentationScopeInfo scope = InstrumentationScopeInfo.create("io.weir");
+    static final InstrumentationScopeInfo SCOPE = InstrumentationScopeInfo.create("io.weir");
+    final InstrumentationScopeInfo scope = SCOPE;
     private final String forceHeader;
     private final long ratioBound;
 
@@ -135,6 +136,24 @@ final class WeirTracer implements Tracer {
         this.fields = f.toArray(new String[0]);
     }
 
+    /**
+     * Wall-clock time with {@link System#nanoTime} taken at once: a span's times are the anchor's
+     * epoch plus elapsed monotonic time (as OpenTelemetry's anchored clock does), without reading
+     * the wall clock per request. Re-taken every second, so the wall clock's corrections reach new
+     * traces within a second.
+     */
+    private record Anchor(long epochNanos, long nanoTime) {
+        static Anchor now() {
+            long nano = System.nanoTime();
+            Instant i = Instant.now();
+            return new Anchor(i.getEpochSecond() * 1_000_000_000L + i.getNano(), nano);
+        }
+    }
+
+    private static final long REANCHOR_NANOS = 1_000_000_000L;
+
+    private volatile Anchor anchor = Anchor.now();
+
     /** OpenTelemetry's TraceIdRatioBased bound: 0 never samples, 1 always. */
     static long ratioBound(double ratio) {
         if (ratio <= 0) {
@@ -146,9 +165,12 @@ final class WeirTracer implements Tracer {
         return (long) (ratio * Long.MAX_VALUE);
     }
 
-    /** Whether a new trace with these lower 64 bits is sampled. */
+    /**
+     * Whether a new trace with these lower 64 bits is sampled: OpenTelemetry's test, except that a
+     * ratio of 1 samples even the one id it would miss.
+     */
     static boolean ratioSamples(long bound, long traceLo) {
-        return Math.abs(traceLo) < bound;
+        return bound == Long.MAX_VALUE || Math.abs(traceLo) < bound; // 1.0 samples every id
     }
 
     @Override
@@ -171,8 +193,12 @@ final class WeirTracer implements Tracer {
             sampled = forced || ratioSamples(ratioBound, lo);
         }
         long nano = System.nanoTime();
-        Instant now = Instant.now();
-        long epoch = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        Anchor a = anchor;
+        if (nano - a.nanoTime() > REANCHOR_NANOS) {
+            a = Anchor.now();
+            anchor = a;
+        }
+        long epoch = a.epochNanos() + (nano - a.nanoTime());
         return new RecordedSpan(
                 this,
                 hi,
@@ -184,8 +210,8 @@ final class WeirTracer implements Tracer {
                 parent == null ? null : parent.traceState(),
                 name,
                 SpanKind.SERVER,
-                epoch,
-                nano,
+                a.epochNanos(),
+                a.nanoTime(),
                 epoch);
     }
 

@@ -166,7 +166,7 @@ final class ActiveStream {
         }
         sp.setAttribute("url.scheme", "http");
         if (authority != null) {
-            Tracing.peer(sp, authority);
+            hcm.authorityPeer.apply(sp, authority);
         }
         sp.setAttribute("network.protocol.version", head.http10 ? "1.0" : "1.1");
         sp.setAttribute("client.address", hcm.remoteIp);

@@ -45,6 +45,11 @@ final class HttpConnectionManager extends ChannelInboundHandlerAdapter
     private final RequestParser parser;
     Channel channel;
     String remoteIp;
+
+    /** The split authority and upstream host of this connection's traced requests. */
+    final Tracing.PeerCache authorityPeer = new Tracing.PeerCache();
+
+    final Tracing.PeerCache upstreamPeer = new Tracing.PeerCache();
     private ByteBuf cumulation;
     private ActiveStream stream;
     private boolean closed;

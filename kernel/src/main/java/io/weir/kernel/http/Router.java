@@ -151,7 +151,7 @@ final class Router implements UpstreamStream {
         upstreamHost = c.hostAddress();
         upstreamStartNanos = System.nanoTime();
         if (span != null) {
-            Tracing.peer(span, upstreamHost);
+            s.hcm.upstreamPeer.apply(span, upstreamHost);
         }
         c.expectResponseTo(s.method().equals("HEAD"));
         c.write(

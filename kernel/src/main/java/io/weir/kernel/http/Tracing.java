@@ -34,6 +34,45 @@ final class Tracing {
         return span;
     }
 
+    /**
+     * {@link #peer} for a value that repeats (a connection's authority, a cluster's host): the last
+     * split is kept, so a repeated value costs no substring or parse. One per connection; worker
+     * thread only.
+     */
+    static final class PeerCache {
+        private String key;
+        private String host;
+        private long port = -1;
+
+        void apply(TraceSpan span, String hostPort) {
+            if (hostPort == null) {
+                return;
+            }
+            if (!hostPort.equals(key)) {
+                key = hostPort;
+                host = hostPort;
+                port = -1;
+                int colon = hostPort.lastIndexOf(':');
+                if (colon > 0 && hostPort.indexOf(']') < colon) {
+                    String h = hostPort.substring(0, colon);
+                    if (h.startsWith("[") && h.endsWith("]")) {
+                        h = h.substring(1, h.length() - 1);
+                    }
+                    try {
+                        port = Long.parseLong(hostPort.substring(colon + 1));
+                        host = h;
+                    } catch (NumberFormatException e) {
+                        host = h; // not a port: the address alone
+                    }
+                }
+            }
+            span.setAttribute("server.address", host);
+            if (port >= 0) {
+                span.setAttribute("server.port", port);
+            }
+        }
+    }
+
     /** {@code server.address} and {@code server.port} of an upstream {@code HOST:PORT}. */
     static void peer(TraceSpan span, String hostPort) {
         if (hostPort == null) {

@@ -1,0 +1,392 @@
+package io.weir.tracing;
+
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.resources.Resource;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Writes an OTLP {@code ExportTraceServiceRequest} (protobuf, opentelemetry-proto {@code
+ * collector/trace/v1}) straight from {@link RecordedSpan}s into one reused byte array: one
+ * resource, one scope, the spans. The resource and scope are encoded once; each attribute key's
+ * field is encoded once and copied. A nested message's length is written into a 5-byte slot
+ * reserved before it and the message moved back over the unused bytes, so each span is written in
+ * one pass.
+ *
+ * <p>Field numbers (opentelemetry-proto 1.x): request 1 = ResourceSpans; ResourceSpans 1 =
+ * resource, 2 = ScopeSpans; ScopeSpans 1 = scope, 2 = Span; Span 1 trace_id, 2 span_id, 3
+ * trace_state, 4 parent_span_id, 5 name, 6 kind, 7 start (fixed64), 8 end (fixed64), 9 attributes,
+ * 10 dropped_attributes_count, 15 status, 16 flags (fixed32); Status 2 message, 3 code; KeyValue 1
+ * key, 2 value; AnyValue 1 string, 2 bool, 3 int, 4 double.
+ *
+ * <p>Threading: one instance per exporter, used by the export thread only.
+ */
+final class OtlpEncoder {
+    // span flags: the sampled trace flag, and "the parent's is-remote bit is known" (+ its value)
+    private static final int FLAG_SAMPLED = 0x01;
+    private static final int FLAG_HAS_IS_REMOTE = 0x100;
+    private static final int FLAG_IS_REMOTE = 0x200;
+    private static final byte[] FORCED_ATTRIBUTE;
+
+    private static final ConcurrentHashMap<String, byte[]> KEY_FIELDS = new ConcurrentHashMap<>();
+
+    static {
+        OtlpEncoder e = new OtlpEncoder(new byte[0], new byte[0]);
+        e.keyValue(keyField("weir.force_sampled"), true);
+        FORCED_ATTRIBUTE = Arrays.copyOf(e.buf, e.pos);
+    }
+
+    private final byte[] resource;
+    private final byte[] scope;
+    private byte[] buf = new byte[64 * 1024];
+    private int pos;
+
+    OtlpEncoder(Resource resource, InstrumentationScopeInfo scope) {
+        this(encodeResource(resource.getAttributes()), encodeScope(scope));
+    }
+
+    private OtlpEncoder(byte[] resource, byte[] scope) {
+        this.resource = resource;
+        this.scope = scope;
+    }
+
+    /** The encoded request; valid until the next call. */
+    byte[] buffer() {
+        return buf;
+    }
+
+    /** The length of the last encoded request. */
+    int length() {
+        return pos;
+    }
+
+    /** Encodes one request holding {@code spans} (every one a {@link RecordedSpan}). */
+    void encode(Collection<?> spans) {
+        pos = 0;
+        tag(1, 2);
+        int rs = begin();
+        tag(1, 2);
+        bytes(resource);
+        tag(2, 2);
+        int ss = begin();
+        tag(1, 2);
+        bytes(scope);
+        for (Object o : spans) {
+            tag(2, 2);
+            int sp = begin();
+            span((RecordedSpan) o);
+            end(sp);
+        }
+        end(ss);
+        end(rs);
+    }
+
+    private void span(RecordedSpan s) {
+        tag(1, 2);
+        varint(16);
+        fixed64BigEndian(s.traceHi);
+        fixed64BigEndian(s.traceLo);
+        tag(2, 2);
+        varint(8);
+        fixed64BigEndian(s.spanId);
+        if (s.traceState != null) {
+            tag(3, 2);
+            string(s.traceState);
+        }
+        if (s.parentSpanId != 0) {
+            tag(4, 2);
+            varint(8);
+            fixed64BigEndian(s.parentSpanId);
+        }
+        tag(5, 2);
+        string(s.name());
+        tag(6, 0);
+        varint(
+                switch (s.kind()) {
+                    case INTERNAL -> 1;
+                    case SERVER -> 2;
+                    case CLIENT -> 3;
+                });
+        tag(7, 1);
+        fixed64(s.startNanos());
+        tag(8, 1);
+        fixed64(s.endNanos());
+        for (int i = 0, n = s.attributeCount(); i < n; i++) {
+            byte[] key = keyField(s.attributeKey(i));
+            String v = s.stringValue(i);
+            if (v != null) {
+                keyValue(key, v);
+            } else {
+                keyValue(key, s.longValue(i));
+            }
+        }
+        if (s.forced) {
+            bytesRaw(FORCED_ATTRIBUTE);
+        }
+        int dropped = s.droppedAttributes();
+        if (dropped > 0) {
+            tag(10, 0);
+            varint(dropped);
+        }
+        if (s.isError()) {
+            tag(15, 2);
+            int st = begin();
+            String m = s.errorDescription();
+            if (m != null && !m.isEmpty()) {
+                tag(2, 2);
+                string(m);
+            }
+            tag(3, 0);
+            varint(2); // STATUS_CODE_ERROR
+            end(st);
+        }
+        tag(16, 5);
+        fixed32(FLAG_SAMPLED | FLAG_HAS_IS_REMOTE | (s.parentRemote ? FLAG_IS_REMOTE : 0));
+    }
+
+    // ---- attributes ----
+
+    /** The encoded {@code key} field of a KeyValue (tag, length, UTF-8), made once per name. */
+    static byte[] keyField(String key) {
+        byte[] f = KEY_FIELDS.get(key);
+        if (f == null) {
+            byte[] k = key.getBytes(StandardCharsets.UTF_8);
+            OtlpEncoder e = new OtlpEncoder(new byte[0], new byte[0]);
+            e.tag(1, 2);
+            e.varint(k.length);
+            e.bytesRaw(k);
+            f = Arrays.copyOf(e.buf, e.pos);
+            if (KEY_FIELDS.size() < 256) { // the kernel's names; bounded all the same
+                KEY_FIELDS.putIfAbsent(key, f);
+            }
+        }
+        return f;
+    }
+
+    private void keyValue(byte[] key, String v) {
+        int n = asciiLength(v);
+        if (n < 0) { // not ASCII: nested lengths after the fact
+            tag(9, 2);
+            int kv = begin();
+            bytesRaw(key);
+            tag(2, 2);
+            int av = begin();
+            tag(1, 2);
+            string(v);
+            end(av);
+            end(kv);
+            return;
+        }
+        // ASCII (the common case): every length is known up front
+        int any = 1 + varintSize(n) + n;
+        int kvLen = key.length + 1 + varintSize(any) + any;
+        ensure(2 + 5 + kvLen);
+        buf[pos++] = (9 << 3) | 2;
+        varint(kvLen);
+        System.arraycopy(key, 0, buf, pos, key.length);
+        pos += key.length;
+        buf[pos++] = (2 << 3) | 2;
+        varint(any);
+        buf[pos++] = (1 << 3) | 2;
+        varint(n);
+        for (int i = 0; i < n; i++) {
+            buf[pos + i] = (byte) v.charAt(i);
+        }
+        pos += n;
+    }
+
+    /** The length of {@code s} when every char is ASCII, else -1. */
+    private static int asciiLength(String s) {
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            if (s.charAt(i) >= 0x80) {
+                return -1;
+            }
+        }
+        return n;
+    }
+
+    private void keyValue(byte[] key, long v) {
+        tag(9, 2);
+        int kv = begin();
+        bytesRaw(key);
+        tag(2, 2);
+        int av = begin();
+        tag(3, 0);
+        varint(v);
+        end(av);
+        end(kv);
+    }
+
+    private void keyValue(byte[] key, boolean v) {
+        tag(9, 2);
+        int kv = begin();
+        bytesRaw(key);
+        tag(2, 2);
+        int av = begin();
+        tag(2, 0);
+        varint(v ? 1 : 0);
+        end(av);
+        end(kv);
+    }
+
+    private void keyValue(byte[] key, double v) {
+        tag(9, 2);
+        int kv = begin();
+        bytesRaw(key);
+        tag(2, 2);
+        int av = begin();
+        tag(4, 1);
+        fixed64(Double.doubleToRawLongBits(v));
+        end(av);
+        end(kv);
+    }
+
+    /** Resource { repeated KeyValue attributes = 1 }: the same KeyValue as a span's, field 1. */
+    private static byte[] encodeResource(Attributes attributes) {
+        OtlpEncoder e = new OtlpEncoder(new byte[0], new byte[0]);
+        attributes.forEach(
+                (k, v) -> {
+                    byte[] key = keyField(k.getKey());
+                    int at = e.pos;
+                    if (v instanceof Boolean b) {
+                        e.keyValue(key, b);
+                    } else if (v instanceof Long l) {
+                        e.keyValue(key, l);
+                    } else if (v instanceof Double d) {
+                        e.keyValue(key, d);
+                    } else {
+                        e.keyValue(key, String.valueOf(v));
+                    }
+                    e.buf[at] = (byte) ((1 << 3) | 2); // field 1 of Resource, not 9 of Span
+                });
+        return Arrays.copyOf(e.buf, e.pos);
+    }
+
+    /** InstrumentationScope { name = 1; version = 2 }. */
+    private static byte[] encodeScope(InstrumentationScopeInfo scope) {
+        OtlpEncoder e = new OtlpEncoder(new byte[0], new byte[0]);
+        e.tag(1, 2);
+        e.string(scope.getName());
+        if (scope.getVersion() != null) {
+            e.tag(2, 2);
+            e.string(scope.getVersion());
+        }
+        return Arrays.copyOf(e.buf, e.pos);
+    }
+
+    // ---- wire format ----
+
+    private void ensure(int n) {
+        if (pos + n > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
+        }
+    }
+
+    /**
+     * Field {@code field} with wire type {@code type} (0 varint, 1 fixed64, 2 bytes, 5 fixed32).
+     */
+    private void tag(int field, int type) {
+        varint((field << 3) | type);
+    }
+
+    private void varint(long v) {
+        if ((v & ~0x7FL) == 0) {
+            ensure(1);
+            buf[pos++] = (byte) v;
+            return;
+        }
+        ensure(10);
+        while ((v & ~0x7FL) != 0) {
+            buf[pos++] = (byte) ((v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        buf[pos++] = (byte) v;
+    }
+
+    private void fixed64(long v) {
+        ensure(8);
+        for (int i = 0; i < 8; i++) {
+            buf[pos++] = (byte) v;
+            v >>>= 8;
+        }
+    }
+
+    private void fixed32(int v) {
+        ensure(4);
+        for (int i = 0; i < 4; i++) {
+            buf[pos++] = (byte) v;
+            v >>>= 8;
+        }
+    }
+
+    /** An id's 8 bytes, most significant first (the order of its hex form). */
+    private void fixed64BigEndian(long v) {
+        ensure(8);
+        for (int i = 56; i >= 0; i -= 8) {
+            buf[pos++] = (byte) (v >>> i);
+        }
+    }
+
+    private void bytes(byte[] b) {
+        varint(b.length);
+        bytesRaw(b);
+    }
+
+    private void bytesRaw(byte[] b) {
+        ensure(b.length);
+        System.arraycopy(b, 0, buf, pos, b.length);
+        pos += b.length;
+    }
+
+    /** A length-prefixed UTF-8 string; ASCII is copied char by char without an extra array. */
+    private void string(String s) {
+        int n = s.length();
+        int lenSize = varintSize(n);
+        ensure(lenSize + n);
+        int start = pos + lenSize;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                bytes(s.getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            buf[start + i] = (byte) c;
+        }
+        varint(n);
+        pos += n;
+    }
+
+    /** Reserves a 5-byte length slot for a nested message and returns where it is. */
+    private int begin() {
+        ensure(5);
+        int slot = pos;
+        pos += 5;
+        return slot;
+    }
+
+    /** Writes the length of the message begun at {@code slot} and closes the unused bytes. */
+    private void end(int slot) {
+        int len = pos - slot - 5;
+        int k = varintSize(len);
+        int at = pos;
+        pos = slot;
+        varint(len);
+        if (k < 5) {
+            System.arraycopy(buf, slot + 5, buf, slot + k, len);
+        }
+        pos = at - (5 - k);
+    }
+
+    private static int varintSize(long v) {
+        int n = 1;
+        while ((v & ~0x7FL) != 0) {
+            n++;
+            v >>>= 7;
+        }
+        return n;
+    }
+}

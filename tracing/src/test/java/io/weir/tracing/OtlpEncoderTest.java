@@ -1,0 +1,167 @@
+package io.weir.tracing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.weir.spi.tracing.SpanKind;
+import io.weir.spi.tracing.TraceSpan;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** What {@link OtlpEncoder} writes, decoded with opentelemetry-proto's own classes. */
+class OtlpEncoderTest {
+    private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+    private static final String PARENT = "00f067aa0ba902b7";
+
+    private final TestSupport.Batches out = new TestSupport.Batches();
+    private final TestSupport.Counters metrics = new TestSupport.Counters();
+    private final WeirTracer tracer =
+            TestSupport.tracer(
+                    TestSupport.settings(1.0, List.of("w3c"), "x-force"), out, 1000, metrics);
+
+    @AfterEach
+    void close() {
+        tracer.close();
+    }
+
+    private static ExportTraceServiceRequest encode(List<SpanData> spans) throws Exception {
+        OtlpEncoder e =
+                new OtlpEncoder(
+                        Resource.getDefault()
+                                .merge(
+                                        Resource.create(
+                                                io.opentelemetry.api.common.Attributes.of(
+                                                        OtelTracerProvider.SERVICE_NAME, "svc"))),
+                        InstrumentationScopeInfo.create("io.weir"));
+        e.encode(spans);
+        return ExportTraceServiceRequest.parseFrom(ByteString.copyFrom(e.buffer(), 0, e.length()));
+    }
+
+    private static Map<String, Object> attrs(List<KeyValue> kvs) {
+        return kvs.stream()
+                .collect(
+                        Collectors.toMap(
+                                KeyValue::getKey,
+                                kv ->
+                                        switch (kv.getValue().getValueCase()) {
+                                            case STRING_VALUE -> kv.getValue().getStringValue();
+                                            case INT_VALUE -> kv.getValue().getIntValue();
+                                            case BOOL_VALUE -> kv.getValue().getBoolValue();
+                                            case DOUBLE_VALUE -> kv.getValue().getDoubleValue();
+                                            default -> kv.getValue().toString();
+                                        }));
+    }
+
+    private static String hex(ByteString b) {
+        return HexFormat.of().formatHex(b.toByteArray());
+    }
+
+    @Test
+    void aServerAndAClientSpanDecodeWithEveryField() throws Exception {
+        Map<String, String> in =
+                Map.of(
+                        "traceparent", "00-" + TRACE + "-" + PARENT + "-01",
+                        "tracestate", "v=1",
+                        "x-force", "1");
+        TraceSpan server = tracer.startServerSpan("GET", in::get);
+        TraceSpan client = server.startChild("GET", SpanKind.CLIENT);
+        client.setAttribute("server.port", 8080);
+        client.setAttribute("big", Long.MIN_VALUE);
+        client.setError("upstream reset: é");
+        client.end();
+        server.setAttribute("url.path", "/ünïcode/路径");
+        server.setAttribute("user_agent.original", "x".repeat(300)); // a two-byte length
+        server.setAttribute("http.response.status_code", 200);
+        server.end(server.traceId().isEmpty() ? 0 : System.currentTimeMillis() * 1_000_000L);
+        List<SpanData> spans = List.of((SpanData) client, (SpanData) server);
+
+        ExportTraceServiceRequest req = encode(spans);
+        assertThat(req.getResourceSpansCount()).isEqualTo(1);
+        ResourceSpans rs = req.getResourceSpans(0);
+        assertThat(attrs(rs.getResource().getAttributesList()))
+                .containsEntry("service.name", "svc")
+                .containsEntry("telemetry.sdk.language", "java");
+        assertThat(rs.getScopeSpansCount()).isEqualTo(1);
+        assertThat(rs.getScopeSpans(0).getScope().getName()).isEqualTo("io.weir");
+        List<Span> got = rs.getScopeSpans(0).getSpansList();
+        assertThat(got).hasSize(2);
+
+        Span c = got.get(0);
+        Span s = got.get(1);
+        assertThat(hex(s.getTraceId())).isEqualTo(TRACE);
+        assertThat(hex(s.getSpanId())).isEqualTo(server.spanId());
+        assertThat(hex(s.getParentSpanId())).isEqualTo(PARENT);
+        assertThat(s.getTraceState()).isEqualTo("v=1");
+        assertThat(s.getName()).isEqualTo("GET");
+        assertThat(s.getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_SERVER);
+        assertThat(s.getStartTimeUnixNano()).isEqualTo(((SpanData) server).getStartEpochNanos());
+        assertThat(s.getEndTimeUnixNano()).isEqualTo(((SpanData) server).getEndEpochNanos());
+        assertThat(attrs(s.getAttributesList()))
+                .containsEntry("url.path", "/ünïcode/路径")
+                .containsEntry("user_agent.original", "x".repeat(300))
+                .containsEntry("http.response.status_code", 200L)
+                .containsEntry("weir.force_sampled", true)
+                .hasSize(4);
+        assertThat(s.getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_UNSET);
+        assertThat(s.getFlags()).isEqualTo(0x301); // sampled; parent is remote, and that is known
+
+        assertThat(hex(c.getTraceId())).isEqualTo(TRACE);
+        assertThat(hex(c.getParentSpanId())).isEqualTo(server.spanId());
+        assertThat(c.getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_CLIENT);
+        assertThat(attrs(c.getAttributesList()))
+                .containsEntry("server.port", 8080L)
+                .containsEntry("big", Long.MIN_VALUE)
+                .hasSize(2);
+        assertThat(c.getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_ERROR);
+        assertThat(c.getStatus().getMessage()).isEqualTo("upstream reset: é");
+        assertThat(c.getFlags()).isEqualTo(0x101);
+    }
+
+    @Test
+    void aRootSpanHasNoParentAndAttributesPastTheLimitAreCountedAsDropped() throws Exception {
+        TraceSpan root = tracer.startServerSpan("POST", h -> null);
+        for (int i = 0; i < RecordedSpan.MAX_ATTRIBUTES + 6; i++) {
+            root.setAttribute("k" + i, "v" + i);
+        }
+        root.end();
+        Span s = encode(List.of((SpanData) root)).getResourceSpans(0).getScopeSpans(0).getSpans(0);
+        assertThat(s.getParentSpanId().isEmpty()).isTrue();
+        assertThat(s.getAttributesCount()).isEqualTo(RecordedSpan.MAX_ATTRIBUTES);
+        assertThat(s.getDroppedAttributesCount()).isEqualTo(6);
+        assertThat(s.getFlags()).isEqualTo(0x101);
+    }
+
+    @Test
+    void aLargeBatchDecodes() throws Exception {
+        List<SpanData> spans = new ArrayList<>();
+        for (int i = 0; i < 700; i++) { // far past 16 KiB: lengths of three varint bytes
+            TraceSpan s = tracer.startServerSpan("GET", h -> null);
+            s.setAttribute("url.path", "/item/" + i);
+            s.setAttribute("http.response.status_code", 200 + i);
+            s.end();
+            spans.add((SpanData) s);
+        }
+        ExportTraceServiceRequest req = encode(spans);
+        List<Span> got = req.getResourceSpans(0).getScopeSpans(0).getSpansList();
+        assertThat(got).hasSize(700);
+        for (int i = 0; i < 700; i++) {
+            assertThat(hex(got.get(i).getSpanId())).isEqualTo(spans.get(i).getSpanId());
+            assertThat(attrs(got.get(i).getAttributesList()))
+                    .containsEntry("url.path", "/item/" + i)
+                    .containsEntry("http.response.status_code", 200L + i);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.weir.tracing;
+
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.weir.spi.Metrics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** A counting {@link Metrics}, an exporter that keeps its batches, and a tracer over them. */
+final class TestSupport {
+    private TestSupport() {}
+
+    /** Counters only (the tracer defines nothing else); label-less. */
+    static final class Counters implements Metrics {
+        final Map<String, AtomicLong> values = new ConcurrentHashMap<>();
+
+        long get(String name) {
+            AtomicLong v = values.get(name);
+            return v == null ? 0 : v.get();
+        }
+
+        @Override
+        public Counter counter(String name, String help, String... labelNames) {
+            AtomicLong v = values.computeIfAbsent(name, k -> new AtomicLong());
+            return (n, labelValues) -> v.addAndGet(n);
+        }
+
+        @Override
+        public Gauge gauge(String name, String help, String... labelNames) {
+            throw new UnsupportedOperationException(name);
+        }
+
+        @Override
+        public Histogram histogram(
+                String name, String help, double[] buckets, String... labelNames) {
+            throw new UnsupportedOperationException(name);
+        }
+    }
+
+    /** Keeps every exported batch; answers success, or failure when told to. */
+    static final class Batches implements SpanExporter {
+        final LinkedBlockingQueue<List<SpanData>> batches = new LinkedBlockingQueue<>();
+        volatile boolean fail;
+        volatile boolean shutdown;
+
+        @Override
+        public CompletableResultCode export(Collection<SpanData> spans) {
+            batches.add(new ArrayList<>(spans));
+            return fail ? CompletableResultCode.ofFailure() : CompletableResultCode.ofSuccess();
+        }
+
+        List<SpanData> next() throws InterruptedException {
+            List<SpanData> b = batches.poll(10, TimeUnit.SECONDS);
+            if (b == null) {
+                throw new AssertionError("no batch exported within 10 s");
+            }
+            return b;
+        }
+
+        @Override
+        public CompletableResultCode flush() {
+            return CompletableResultCode.ofSuccess();
+        }
+
+        @Override
+        public CompletableResultCode shutdown() {
+            shutdown = true;
+            return CompletableResultCode.ofSuccess();
+        }
+    }
+
+    /** Waits up to 10 s for {@code c} (the export thread counts after each export returns). */
+    static void await(java.util.function.BooleanSupplier c) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 10 s");
+            }
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+    }
+
+    static TracingSettings settings(double sampling, List<String> propagation, String force) {
+        return new TracingSettings(
+                "test-service",
+                sampling,
+                propagation,
+                force,
+                "otlp",
+                "http://127.0.0.1:1/v1/traces",
+                "http",
+                2048,
+                512,
+                Duration.ofHours(1),
+                Duration.ofSeconds(5));
+    }
+
+    /** A tracer whose pipeline exports to {@code out} in batches of {@code batch}. */
+    static WeirTracer tracer(TracingSettings s, Batches out, int batch, Counters metrics) {
+        SpanPipeline p =
+                new SpanPipeline(
+                        out, 2048, batch, Duration.ofHours(1), Duration.ofSeconds(5), metrics);
+        return new WeirTracer(s, p, Resource.getDefault());
+    }
+}
