@@ -10,7 +10,7 @@
 #                                           # six variants alternating: 2 runs each (about 20 minutes)
 #   FILTER=wasm WASM_MODULE=path/to/module.wasm bench/filter-cost.sh   # no filter vs that module (variant `wasm`)
 #   VARIANTS="no_filter jwt_authn" bench/filter-cost.sh; VARIANTS="no_filter basic_auth" bench/filter-cost.sh
-#   VARIANTS="no_filter tracing_1pct tracing_100pct" bench/filter-cost.sh
+#   VARIANTS="no_filter tracing_1pct tracing_100pct tracing_100pct_zipkin" bench/filter-cost.sh
 #
 # Time: about 1.5 minutes per run at REPS=2 (2.2 at REPS=3), RUNS x (number of variants) runs, plus
 # the build and the check (a minute) and any wait for an idle machine.
@@ -42,8 +42,9 @@
 # included) carries the same authorization header (bearer token or basic credentials; an overlay copy
 # of ../shared/bench whose report.lua adds BENCH_HEADER), so measure the two in separate sessions;
 # the check asks for 401 without credentials. tracing_1pct / tracing_100pct are no filter plus a
-# top-level tracing block (sampling 0.01 / 1.0, Zipkin exporter to a sink nginx on BACKEND_PORT + 21
-# that answers 202): targets <= 1.02 / <= 1.10; the check wants a traceparent at the backend. The summary goes to stdout and to
+# top-level tracing block (sampling 0.01 / 1.0, OTLP/HTTP exporter to a sink nginx on BACKEND_PORT + 21
+# that answers 202): targets <= 1.02 / <= 1.10; tracing_100pct_zipkin is tracing_100pct with the Zipkin
+# exporter (to the sink's /api/v2/spans), target <= 1.10; the check wants a traceparent at the backend. The summary goes to stdout and to
 # bench/results/filter-cost-<stamp>.md (filter-cost-wasm-<stamp>.md with FILTER=wasm and VARIANTS
 # unset); the shared reports of every run (.md, .raw.tsv, meta.txt) and the check responses to the
 # directory of the same name.
@@ -75,7 +76,7 @@ fi
 [[ ${#VLIST[@]} -ge 2 && ${VLIST[0]} == no_filter ]] \
   || { echo "filter-cost: VARIANTS must start with no_filter and hold at least one filtered variant (got '${VLIST[*]}')" >&2; exit 1; }
 # variants that need no plugin jar or module: built-in filters, and tracing (a top-level block, no filter)
-BUILTIN_VARIANTS="local_ratelimit redis_ratelimit jwt_authn basic_auth tracing_1pct tracing_100pct"
+BUILTIN_VARIANTS="local_ratelimit redis_ratelimit jwt_authn basic_auth tracing_1pct tracing_100pct tracing_100pct_zipkin"
 declare -A SEEN=()
 for v in "${VLIST[@]}"; do
   [[ -z "${SEEN[$v]:-}" ]] || { echo "filter-cost: variant $v listed twice" >&2; exit 1; }
@@ -114,8 +115,9 @@ filter_label() { # variant -> what its filter is (for the configs and the summar
     redis_ratelimit) echo "weir.ratelimit (redis-server on :$REDIS_PORT, sliding_window, a limit never reached)" ;;
     jwt_authn) echo "weir.jwt_authn (RS256, a 2048-bit key from a JWKS file, verified-token cache on; every request carries the same valid token)" ;;
     basic_auth) echo "weir.basic_auth (an htpasswd file with one bcrypt cost-10 hash, verification cache on; every request carries the right password)" ;;
-    tracing_1pct) echo "no filter; tracing at 1% sampling, Zipkin exporter to a sink nginx on :$SINK_PORT answering 202" ;;
-    tracing_100pct) echo "no filter; tracing at 100% sampling, Zipkin exporter to a sink nginx on :$SINK_PORT answering 202" ;;
+    tracing_1pct) echo "no filter; tracing at 1% sampling, OTLP/HTTP exporter to a sink nginx on :$SINK_PORT answering 202" ;;
+    tracing_100pct) echo "no filter; tracing at 100% sampling, OTLP/HTTP exporter to a sink nginx on :$SINK_PORT answering 202" ;;
+    tracing_100pct_zipkin) echo "no filter; tracing at 100% sampling, Zipkin exporter to a sink nginx on :$SINK_PORT answering 202" ;;
     *) echo "weir.wasm ($(realpath --relative-to="$ROOT" "$(wasm_module "$1")"), $(stat -c %s "$(wasm_module "$1")") bytes)" ;;
   esac
 }
@@ -216,6 +218,9 @@ top_block() { # variant -> a top-level block (tracing), empty for the others
   case "$1" in
     tracing_1pct | tracing_100pct)
       printf '%s\n' 'tracing:' '  service_name: weir-bench' "  sampling: $([[ $1 == tracing_1pct ]] && echo 0.01 || echo 1.0)" \
+        "  exporter: { otlp: { endpoint: http://127.0.0.1:$SINK_PORT/v1/traces, protocol: http } }" ;;
+    tracing_100pct_zipkin)
+      printf '%s\n' 'tracing:' '  service_name: weir-bench' '  sampling: 1.0' \
         "  exporter: { zipkin: { endpoint: http://127.0.0.1:$SINK_PORT/api/v2/spans } }" ;;
   esac
 }
@@ -426,7 +431,7 @@ upcx = dict(l.split() for l in open(upcx) if l.strip())
 LBL = dict(l.rstrip("\n").split("\t", 1) for l in open(legend) if l.strip())
 V = list(LBL)                      # in the order of VARIANTS, no_filter first
 F = V[1:]                          # the filtered variants
-TARGETS = {"java": 1.03, "local_ratelimit": 1.03, "tracing_1pct": 1.02, "tracing_100pct": 1.10,
+TARGETS = {"java": 1.03, "local_ratelimit": 1.03, "tracing_1pct": 1.02, "tracing_100pct": 1.10, "tracing_100pct_zipkin": 1.10,
            "redis_ratelimit": float("inf"), "jwt_authn": float("inf"), "basic_auth": float("inf")}
 def target(v): return TARGETS.get(v, 1.05)  # weir.wasm variants: 1.05
 
