@@ -115,7 +115,7 @@ final class OtlpEncoder {
         tag(8, 1);
         fixed64(s.endNanos());
         for (int i = 0, n = s.attributeCount(); i < n; i++) {
-            byte[] key = keyField(s.attributeKey(i));
+            byte[] key = keyAt(i, s.attributeKey(i));
             String v = s.stringValue(i);
             if (v != null) {
                 keyValue(key, v);
@@ -149,6 +149,20 @@ final class OtlpEncoder {
 
     // ---- attributes ----
 
+    // spans set the same keys in the same order: the key last seen at each index, by identity
+    private final String[] lastKeys = new String[RecordedSpan.MAX_ATTRIBUTES];
+    private final byte[][] lastFields = new byte[RecordedSpan.MAX_ATTRIBUTES][];
+
+    private byte[] keyAt(int i, String key) {
+        if (lastKeys[i] == key) {
+            return lastFields[i];
+        }
+        byte[] f = keyField(key);
+        lastKeys[i] = key;
+        lastFields[i] = f;
+        return f;
+    }
+
     /** The encoded {@code key} field of a KeyValue (tag, length, UTF-8), made once per name. */
     static byte[] keyField(String key) {
         byte[] f = KEY_FIELDS.get(key);
@@ -167,20 +181,9 @@ final class OtlpEncoder {
     }
 
     private void keyValue(byte[] key, String v) {
-        int n = asciiLength(v);
-        if (n < 0) { // not ASCII: nested lengths after the fact
-            tag(9, 2);
-            int kv = begin();
-            bytesRaw(key);
-            tag(2, 2);
-            int av = begin();
-            tag(1, 2);
-            string(v);
-            end(av);
-            end(kv);
-            return;
-        }
-        // ASCII (the common case): every length is known up front
+        // the JDK encodes an ASCII string to UTF-8 with a vectorized check and a copy
+        byte[] b = v.getBytes(StandardCharsets.UTF_8);
+        int n = b.length;
         int any = 1 + varintSize(n) + n;
         int kvLen = key.length + 1 + varintSize(any) + any;
         ensure(2 + 5 + kvLen);
@@ -192,21 +195,8 @@ final class OtlpEncoder {
         varint(any);
         buf[pos++] = (1 << 3) | 2;
         varint(n);
-        for (int i = 0; i < n; i++) {
-            buf[pos + i] = (byte) v.charAt(i);
-        }
+        System.arraycopy(b, 0, buf, pos, n);
         pos += n;
-    }
-
-    /** The length of {@code s} when every char is ASCII, else -1. */
-    private static int asciiLength(String s) {
-        int n = s.length();
-        for (int i = 0; i < n; i++) {
-            if (s.charAt(i) >= 0x80) {
-                return -1;
-            }
-        }
-        return n;
     }
 
     private void keyValue(byte[] key, long v) {
@@ -342,22 +332,9 @@ final class OtlpEncoder {
         pos += b.length;
     }
 
-    /** A length-prefixed UTF-8 string; ASCII is copied char by char without an extra array. */
+    /** A length-prefixed UTF-8 string. */
     private void string(String s) {
-        int n = s.length();
-        int lenSize = varintSize(n);
-        ensure(lenSize + n);
-        int start = pos + lenSize;
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c >= 0x80) {
-                bytes(s.getBytes(StandardCharsets.UTF_8));
-                return;
-            }
-            buf[start + i] = (byte) c;
-        }
-        varint(n);
-        pos += n;
+        bytes(s.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Reserves a 5-byte length slot for a nested message and returns where it is. */
