@@ -4,7 +4,6 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
@@ -90,7 +89,10 @@ final class WeirTracer implements Tracer {
     /** Other formats to write (B3 single and multi, Jaeger). */
     private final TextMapPropagator writers;
 
-    /** The headers of every configured format, removed from a request before injecting. */
+    /**
+     * The headers of the configured B3 and Jaeger formats, removed from a request before injecting
+     * (W3C's two are replaced or removed by {@link #inject} directly).
+     */
     private final String[] fields;
 
     WeirTracer(TracingSettings settings, SpanPipeline pipeline, Resource resource) {
@@ -106,10 +108,7 @@ final class WeirTracer implements Tracer {
             switch (p) {
                 case "w3c" -> {
                     read.add(null);
-                    w3c = true;
-                    for (String field : W3CTraceContextPropagator.getInstance().fields()) {
-                        f.add(lower(field));
-                    }
+                    w3c = true; // traceparent and tracestate: set or removed by inject itself
                 }
                 case "b3" -> {
                     read.add(B3Propagator.injectingMultiHeaders()); // reads single and multi
@@ -250,11 +249,13 @@ final class WeirTracer implements Tracer {
             headers.remove(f);
         }
         if (writeW3c) {
-            headers.set(
+            headers.set( // replaces the caller's
                     "traceparent",
                     TraceIds.traceparent(span.traceHi, span.traceLo, span.spanId, span.sampled));
             if (span.traceState != null) {
                 headers.set("tracestate", span.traceState);
+            } else {
+                headers.remove("tracestate");
             }
         }
         if (writers != null) {

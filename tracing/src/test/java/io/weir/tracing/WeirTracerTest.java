@@ -131,6 +131,22 @@ class WeirTracerTest {
     }
 
     @Test
+    void aTracestateWithoutAValidTraceparentIsNotPassedOn() {
+        WeirTracer t = tracer(1.0, List.of("w3c"), null, 512);
+        Map<String, String> in = Map.of("traceparent", "garbage", "tracestate", "vendor=x");
+        TraceSpan client =
+                t.startServerSpan("GET", in::get)
+                        .startChild("GET", io.weir.spi.tracing.SpanKind.CLIENT);
+        Headers h = new Headers();
+        h.set("traceparent", "garbage");
+        h.set("tracestate", "vendor=x");
+        client.inject(h);
+        assertThat(h.map).doesNotContainKey("tracestate");
+        assertThat(h.map.get("traceparent"))
+                .isEqualTo("00-" + client.traceId() + "-" + client.spanId() + "-01");
+    }
+
+    @Test
     void b3AndJaegerAreReadAndWrittenAndTheFirstListedFormatWins() {
         WeirTracer t = tracer(1.0, List.of("b3", "w3c", "jaeger"), null, 512);
         String b3Trace = "463ac35c9f6413ad48485a3953bb6124";

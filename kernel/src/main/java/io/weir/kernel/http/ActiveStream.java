@@ -158,6 +158,10 @@ final class ActiveStream {
     /** The SERVER span's attributes (OpenTelemetry HTTP conventions, then Weir's), then its end. */
     private void endSpan(long durNanos) {
         TraceSpan sp = span;
+        if (!sp.isSampled()) { // records nothing: skip making its attributes
+            sp.end();
+            return;
+        }
         HeaderMap h = head.headers;
         sp.setAttribute("http.request.method", method());
         sp.setAttribute("url.path", path);
