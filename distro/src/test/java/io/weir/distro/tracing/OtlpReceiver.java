@@ -3,41 +3,22 @@ package io.weir.distro.tracing;
 import com.sun.net.httpserver.HttpServer;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
-import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.resource.v1.Resource;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
-import io.opentelemetry.proto.trace.v1.Span;
+import io.weir.distro.tracing.ReceivedSpans.Received;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
  * An OTLP/HTTP trace receiver on {@code /v1/traces}: decodes each {@code ExportTraceServiceRequest}
- * and keeps its spans. {@link #slow()} makes it hold every request without answering until closed.
+ * and keeps its spans ({@link ReceivedSpans}). {@link #slow()} makes it hold every request without
+ * answering until closed.
  */
 final class OtlpReceiver implements AutoCloseable {
-    /** One received span, flattened: ids in hex, attributes as strings. */
-    record Received(
-            String service,
-            String name,
-            Span.SpanKind kind,
-            String traceId,
-            String spanId,
-            String parentSpanId,
-            Map<String, String> attributes,
-            boolean error) {}
-
     private final HttpServer server;
-    private final List<Received> spans = new ArrayList<>();
+    private final ReceivedSpans spans = new ReceivedSpans();
     private final CountDownLatch release = new CountDownLatch(1);
     private volatile boolean slow;
 
@@ -57,7 +38,7 @@ final class OtlpReceiver implements AutoCloseable {
                         ex.close();
                         return;
                     }
-                    add(ExportTraceServiceRequest.parseFrom(body));
+                    spans.add(ExportTraceServiceRequest.parseFrom(body));
                     byte[] out = ExportTraceServiceResponse.getDefaultInstance().toByteArray();
                     ex.getResponseHeaders().add("content-type", "application/x-protobuf");
                     ex.sendResponseHeaders(200, out.length == 0 ? -1 : out.length);
@@ -76,76 +57,17 @@ final class OtlpReceiver implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/traces";
     }
 
-    private synchronized void add(ExportTraceServiceRequest req) {
-        for (ResourceSpans rs : req.getResourceSpansList()) {
-            String service = attributes(rs.getResource()).get("service.name");
-            for (ScopeSpans ss : rs.getScopeSpansList()) {
-                for (Span s : ss.getSpansList()) {
-                    spans.add(
-                            new Received(
-                                    service,
-                                    s.getName(),
-                                    s.getKind(),
-                                    hex(s.getTraceId().toByteArray()),
-                                    hex(s.getSpanId().toByteArray()),
-                                    hex(s.getParentSpanId().toByteArray()),
-                                    attributes(s.getAttributesList()),
-                                    s.getStatus().getCode()
-                                            == io.opentelemetry.proto.trace.v1.Status.StatusCode
-                                                    .STATUS_CODE_ERROR));
-                }
-            }
-        }
-        notifyAll();
-    }
-
-    private static String hex(byte[] b) {
-        return HexFormat.of().formatHex(b);
-    }
-
-    private static Map<String, String> attributes(Resource r) {
-        return attributes(r.getAttributesList());
-    }
-
-    private static Map<String, String> attributes(List<KeyValue> kvs) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (KeyValue kv : kvs) {
-            AnyValue v = kv.getValue();
-            m.put(
-                    kv.getKey(),
-                    switch (v.getValueCase()) {
-                        case INT_VALUE -> Long.toString(v.getIntValue());
-                        case BOOL_VALUE -> Boolean.toString(v.getBoolValue());
-                        case DOUBLE_VALUE -> Double.toString(v.getDoubleValue());
-                        default -> v.getStringValue();
-                    });
-        }
-        return m;
-    }
-
     /** The spans of {@code traceId} once there are at least {@code n} (waits up to 10 s). */
-    synchronized List<Received> awaitTrace(String traceId, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            List<Received> t = trace(traceId);
-            long left = deadline - System.nanoTime();
-            if (t.size() >= n || left <= 0) {
-                if (t.size() < n) {
-                    throw new AssertionError(
-                            "trace " + traceId + " has " + t.size() + " spans: " + spans);
-                }
-                return t;
-            }
-            wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-        }
+    List<Received> awaitTrace(String traceId, int n) throws InterruptedException {
+        return spans.awaitTrace(traceId, n);
     }
 
-    synchronized List<Received> trace(String traceId) {
-        return spans.stream().filter(s -> s.traceId().equals(traceId)).toList();
+    List<Received> trace(String traceId) {
+        return spans.trace(traceId);
     }
 
-    synchronized List<Received> all() {
-        return List.copyOf(spans);
+    List<Received> all() {
+        return spans.all();
     }
 
     @Override

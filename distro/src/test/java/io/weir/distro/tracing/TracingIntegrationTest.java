@@ -4,7 +4,7 @@ import static io.weir.distro.tracing.ZipkinTwoHopIntegrationTest.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
-import io.weir.distro.tracing.OtlpReceiver.Received;
+import io.weir.distro.tracing.ReceivedSpans.Received;
 import io.weir.kernel.testing.Weir;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
@@ -437,8 +437,8 @@ class TracingIntegrationTest {
 
     @Test
     void theGrpcExporterLoadsItsSenderAndCountsAFailedExport() throws Exception {
-        // no gRPC receiver in the tests: this shows the OkHttp gRPC sender is on the class path
-        // and wired (an export is attempted and fails against a refused port)
+        // the OkHttp gRPC sender is on the class path and wired: an export is attempted and fails
+        // against a refused port (OtlpGrpcExportIntegrationTest exports to a real gRPC receiver)
         int dead;
         try (ServerSocket s = new ServerSocket(0)) {
             dead = s.getLocalPort();
@@ -460,7 +460,7 @@ class TracingIntegrationTest {
         }
     }
 
-    private static void assertServedQuickly(Weir w, int n) throws Exception {
+    static void assertServedQuickly(Weir w, int n) throws Exception {
         for (int i = 0; i < n; i++) {
             long t0 = System.nanoTime();
             assertThat(get(w.port(), "/").statusCode()).isEqualTo(200);
@@ -473,7 +473,7 @@ class TracingIntegrationTest {
     /**
      * Polls a stat until it reaches {@code min} (10 s deadline), for exports on their own thread.
      */
-    private static void awaitAtLeast(Weir w, String series, double min) throws Exception {
+    static void awaitAtLeast(Weir w, String series, double min) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         double v = w.stat(series);
         while (v < min && System.nanoTime() < deadline) {
