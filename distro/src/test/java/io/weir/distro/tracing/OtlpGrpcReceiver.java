@@ -158,6 +158,20 @@ final class OtlpGrpcReceiver implements AutoCloseable {
         return List.copyOf(calls);
     }
 
+    /** The rejections once there are at least {@code n} (waits up to 10 s). */
+    synchronized List<String> awaitRejections(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long left;
+        while (rejections.size() < n && (left = deadline - System.nanoTime()) > 0) {
+            wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        }
+        if (rejections.size() < n) {
+            throw new AssertionError(
+                    "got " + rejections.size() + " rejections, wanted " + n + ": " + rejections);
+        }
+        return List.copyOf(rejections);
+    }
+
     private synchronized void record(Call call, String rejection) {
         calls.add(call);
         if (rejection != null) {
