@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -53,6 +54,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class OtlpGrpcReceiverIntegrationTest {
     static final String TRACE = TracingIntegrationTest.TRACE;
 
+    /**
+     * :status 200, an empty ExportTraceServiceResponse framed (flag 0, length 0), grpc-status 0.
+     */
+    static final String OK = "200 data=0000000000 grpc-status=0";
+
     static byte[] export() {
         Span span =
                 Span.newBuilder()
@@ -98,8 +104,8 @@ class OtlpGrpcReceiverIntegrationTest {
     }
 
     /**
-     * Sends one request on a new HTTP/2 (prior knowledge) connection; answers {@code :status}, then
-     * {@code grpc-status} from the headers or trailers when there is one.
+     * Sends one request on a new HTTP/2 (prior knowledge) connection; answers {@code :status}, the
+     * response body in hex ({@code data=}) and {@code grpc-status} from the headers or trailers.
      */
     static String call(OtlpGrpcReceiver receiver, Http2Headers headers, byte[] body)
             throws Exception {
@@ -144,10 +150,14 @@ class OtlpGrpcReceiverIntegrationTest {
                                                         got.append(" grpc-status=").append(g);
                                                     }
                                                     end = h.isEndStream();
+                                                } else if (msg instanceof Http2DataFrame d) {
+                                                    got.append(" data=")
+                                                            .append(
+                                                                    ByteBufUtil.hexDump(
+                                                                            d.content()));
+                                                    end = d.isEndStream();
                                                 } else {
-                                                    end =
-                                                            msg instanceof Http2DataFrame d
-                                                                    && d.isEndStream();
+                                                    end = false;
                                                 }
                                                 if (end) {
                                                     answer.complete(got.toString());
@@ -175,7 +185,7 @@ class OtlpGrpcReceiverIntegrationTest {
     void takesAWellFormedExportAndAGzipCompressedOne() throws Exception {
         try (OtlpGrpcReceiver receiver = new OtlpGrpcReceiver()) {
             assertThat(call(receiver, grpc(OtlpGrpcReceiver.PATH), framed(0, export())))
-                    .isEqualTo("200 grpc-status=0");
+                    .isEqualTo(OK);
             ByteArrayOutputStream gz = new ByteArrayOutputStream();
             try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
                 out.write(export());
@@ -185,7 +195,7 @@ class OtlpGrpcReceiverIntegrationTest {
                                     receiver,
                                     grpc(OtlpGrpcReceiver.PATH).set("grpc-encoding", "gzip"),
                                     framed(1, gz.toByteArray())))
-                    .isEqualTo("200 grpc-status=0");
+                    .isEqualTo(OK);
             assertThat(receiver.awaitTrace(TRACE, 2)).hasSize(2);
             assertThat(receiver.rejections()).isEmpty();
             assertThat(receiver.calls())
