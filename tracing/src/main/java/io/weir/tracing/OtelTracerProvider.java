@@ -2,7 +2,6 @@ package io.weir.tracing;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.exporter.zipkin.ZipkinSpanExporter;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -54,9 +53,6 @@ public final class OtelTracerProvider implements TracerProvider {
             return new OtlpHttpExporter(
                     URI.create(s.endpoint()), s.exportTimeout(), resource, WeirTracer.SCOPE);
         }
-        return OtlpGrpcSpanExporter.builder()
-                .setEndpoint(s.endpoint())
-                .setTimeout(s.exportTimeout())
-                .build();
+        return new OtlpGrpcExporter(s.endpoint(), s.exportTimeout(), resource, WeirTracer.SCOPE);
     }
 }

@@ -3,10 +3,11 @@
  * itself ({@link io.weir.tracing.RecordedSpan}: no per-span lock, map or context) and
  * OpenTelemetry's exporters. Spans are sampled parent-based with a trace-id ratio (a force header
  * overrides), batched by a bounded queue ({@link io.weir.tracing.SpanPipeline}) and exported off
- * the workers by OTLP/gRPC (the SDK's exporter), OTLP/HTTP (Weir's encoder) or Zipkin v2 JSON (the
- * SDK's exporter); W3C trace context, B3 (single and multi header) and Jaeger's {@code
- * uber-trace-id} are read and written. Dropped spans and failed exports are counted in Weir's stats
- * ({@code weir_tracing_spans_dropped_total}, {@code weir_tracing_export_failures_total}).
+ * the workers by OTLP/gRPC or OTLP/HTTP (Weir's encoder, {@link io.weir.tracing.OtlpEncoder}) or
+ * Zipkin v2 JSON (the SDK's exporter); W3C trace context, B3 (single and multi header) and Jaeger's
+ * {@code uber-trace-id} are read and written. Dropped spans and failed exports are counted in
+ * Weir's stats ({@code weir_tracing_spans_dropped_total}, {@code
+ * weir_tracing_export_failures_total}).
  *
  * <pre>{@code
  * tracing:
