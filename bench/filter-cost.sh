@@ -10,7 +10,7 @@
 #                                           # six variants alternating: 2 runs each (about 20 minutes)
 #   FILTER=wasm WASM_MODULE=path/to/module.wasm bench/filter-cost.sh   # no filter vs that module (variant `wasm`)
 #   VARIANTS="no_filter jwt_authn" bench/filter-cost.sh; VARIANTS="no_filter basic_auth" bench/filter-cost.sh
-#   VARIANTS="no_filter tracing_1pct tracing_100pct tracing_100pct_zipkin" bench/filter-cost.sh
+#   VARIANTS="no_filter tracing_1pct tracing_100pct tracing_100pct_zipkin tracing_100pct_grpc" bench/filter-cost.sh
 #
 # Time: about 1.5 minutes per run at REPS=2 (2.2 at REPS=3), RUNS x (number of variants) runs, plus
 # the build and the check (a minute) and any wait for an idle machine.
@@ -44,7 +44,9 @@
 # the check asks for 401 without credentials. tracing_1pct / tracing_100pct are no filter plus a
 # top-level tracing block (sampling 0.01 / 1.0, OTLP/HTTP exporter to a sink nginx on BACKEND_PORT + 21
 # that answers 202): targets <= 1.02 / <= 1.10; tracing_100pct_zipkin is tracing_100pct with the Zipkin
-# exporter (to the sink's /api/v2/spans), target <= 1.10; the check wants a traceparent at the backend. The summary goes to stdout and to
+# exporter (to the sink's /api/v2/spans), tracing_100pct_grpc with OTLP/gRPC (to the same nginx on
+# BACKEND_PORT + 22, h2c, answering grpc-status 0), targets <= 1.10; the sink runs on core 1 with wrk
+# and the backend; the check wants a traceparent at the backend. The summary goes to stdout and to
 # bench/results/filter-cost-<stamp>.md (filter-cost-wasm-<stamp>.md with FILTER=wasm and VARIANTS
 # unset); the shared reports of every run (.md, .raw.tsv, meta.txt) and the check responses to the
 # directory of the same name.
@@ -76,7 +78,7 @@ fi
 [[ ${#VLIST[@]} -ge 2 && ${VLIST[0]} == no_filter ]] \
   || { echo "filter-cost: VARIANTS must start with no_filter and hold at least one filtered variant (got '${VLIST[*]}')" >&2; exit 1; }
 # variants that need no plugin jar or module: built-in filters, and tracing (a top-level block, no filter)
-BUILTIN_VARIANTS="local_ratelimit redis_ratelimit jwt_authn basic_auth tracing_1pct tracing_100pct tracing_100pct_zipkin"
+BUILTIN_VARIANTS="local_ratelimit redis_ratelimit jwt_authn basic_auth tracing_1pct tracing_100pct tracing_100pct_zipkin tracing_100pct_grpc"
 declare -A SEEN=()
 for v in "${VLIST[@]}"; do
   [[ -z "${SEEN[$v]:-}" ]] || { echo "filter-cost: variant $v listed twice" >&2; exit 1; }
@@ -118,6 +120,7 @@ filter_label() { # variant -> what its filter is (for the configs and the summar
     tracing_1pct) echo "no filter; tracing at 1% sampling, OTLP/HTTP exporter to a sink nginx on :$SINK_PORT answering 202" ;;
     tracing_100pct) echo "no filter; tracing at 100% sampling, OTLP/HTTP exporter to a sink nginx on :$SINK_PORT answering 202" ;;
     tracing_100pct_zipkin) echo "no filter; tracing at 100% sampling, Zipkin exporter to a sink nginx on :$SINK_PORT answering 202" ;;
+    tracing_100pct_grpc) echo "no filter; tracing at 100% sampling, OTLP/gRPC exporter to a sink nginx (h2c) on :$GRPC_SINK_PORT answering grpc-status 0" ;;
     *) echo "weir.wasm ($(realpath --relative-to="$ROOT" "$(wasm_module "$1")"), $(stat -c %s "$(wasm_module "$1")") bytes)" ;;
   esac
 }
@@ -139,7 +142,7 @@ filter_block() { # variant -> the filters entry of the listener (empty for no_fi
   esac
 }
 REDIS_PORT=$((BACKEND_PORT + 20))
-SINK_PORT=$((BACKEND_PORT + 21))
+SINK_PORT=$((BACKEND_PORT + 21)); GRPC_SINK_PORT=$((BACKEND_PORT + 22))
 for v in "${VLIST[@]:1}"; do
   [[ $v == java || " $BUILTIN_VARIANTS " == *" $v "* ]] && continue
   m="$(wasm_module "$v")"
@@ -222,6 +225,9 @@ top_block() { # variant -> a top-level block (tracing), empty for the others
     tracing_100pct_zipkin)
       printf '%s\n' 'tracing:' '  service_name: weir-bench' '  sampling: 1.0' \
         "  exporter: { zipkin: { endpoint: http://127.0.0.1:$SINK_PORT/api/v2/spans } }" ;;
+    tracing_100pct_grpc)
+      printf '%s\n' 'tracing:' '  service_name: weir-bench' '  sampling: 1.0' \
+        "  exporter: { otlp: { endpoint: http://127.0.0.1:$GRPC_SINK_PORT, protocol: grpc } }" ;;
   esac
 }
 gen_config() { # out listen_port backend_port variant [admin_address]
@@ -305,7 +311,9 @@ CHECK_PIDS+=("$!")
 SINK_PID=""
 stop_sink() { [[ -n "$SINK_PID" ]] && { kill -TERM -- "-$SINK_PID" 2>/dev/null || true; while kill -0 "$SINK_PID" 2>/dev/null; do sleep 0.1; done; }; SINK_PID=""; }
 if [[ " ${VLIST[*]} " == *" tracing_"* ]]; then # the span sink for the check and every run: 202 to any POST
-  [[ -z "$(ss -ltnH "sport = :$SINK_PORT")" ]] || { log "sink port $SINK_PORT is in use (pick another BACKEND_PORT)"; exit 1; }
+  for p in $SINK_PORT $GRPC_SINK_PORT; do
+    [[ -z "$(ss -ltnH "sport = :$p")" ]] || { log "sink port $p is in use (pick another BACKEND_PORT)"; exit 1; }
+  done
   mkdir -p "$WORK/sink"
   cat >"$WORK/sink/nginx.conf" <<NGINX
 worker_processes 1;
@@ -316,11 +324,13 @@ http {
   access_log $WORK/sink/access.log;
   client_body_buffer_size 1m;
   server { listen 127.0.0.1:$SINK_PORT; location / { return 202; } }
+  server { listen 127.0.0.1:$GRPC_SINK_PORT http2; location / { default_type application/grpc; add_header grpc-status 0; return 200; } }
 }
 NGINX
-  setsid nginx -p "$WORK/sink" -c "$WORK/sink/nginx.conf" -g 'daemon off;' >"$WORK/sink/nginx.out" 2>&1 </dev/null &
+  # on the load core (1) with wrk and the backend: off the proxy's core
+  setsid taskset -c 1 nginx -p "$WORK/sink" -c "$WORK/sink/nginx.conf" -g 'daemon off;' >"$WORK/sink/nginx.out" 2>&1 </dev/null &
   SINK_PID=$!
-  log "span sink nginx on 127.0.0.1:$SINK_PORT (pid $SINK_PID)"
+  log "span sink nginx on 127.0.0.1:$SINK_PORT and (h2c, gRPC) :$GRPC_SINK_PORT, core 1 (pid $SINK_PID)"
 fi
 trap 'stop_checks; stop_redis; stop_sink' EXIT
 AUTH=(); [[ -n "$BENCH_HEADER" ]] && AUTH=(-H "$BENCH_HEADER")
@@ -344,6 +354,13 @@ check_variant() { # variant: response head to check/$v.head; upstream connection
   # shellcheck disable=SC2046 # one URL per word
   curl -s "${AUTH[@]}" $(for i in $(seq 20); do echo "http://127.0.0.1:$CW/small"; done) >/dev/null
   c1="$(curl -s "http://127.0.0.1:$CA/stats" | awk -F': ' '/^weir_cluster_upstream_cx_total/{print $2}')"
+  if [[ $v == tracing_100pct* ]]; then # every request's two spans reach the sink (batches go out each second)
+    for i in $(seq 50); do
+      curl -s "http://127.0.0.1:$CA/stats/prometheus" \
+        | awk '/^weir_tracing_spans_exported_total/ {n = $2} END {exit !(n >= 40)}' && break
+      sleep 0.1
+    done
+  fi
   curl -s "http://127.0.0.1:$CA/stats/prometheus" >"$WORK/check/$v.stats"
   echo "$v $(( ${c1:-0} - ${c0:-0} ))" >>"$WORK/check/upstream-cx.txt"
   kill -TERM -- "-$pid" 2>/dev/null || true
@@ -369,8 +386,11 @@ for v in "${VLIST[@]}"; do
       grep -qx 'x-backend-saw-x-jwt-sub: bench-user' "$h" && grep -qx 401 "$WORK/check/$v.nocred" ;;
     basic_auth) # the right password passes; none: 401
       grep -qx 'HTTP/1.1 200 OK' "$h" && grep -qx 401 "$WORK/check/$v.nocred" ;;
-    tracing_*) # passes like no filter, and the backend saw a traceparent Weir made (the client sent none)
+    tracing_1pct) # passes like no filter, and the backend saw a traceparent Weir made (the client sent none)
       grep -qx 'x-backend-saw-x-added: from-client' "$h" && grep -q '^x-backend-saw-traceparent: 00-[0-9a-f]\{32\}-[0-9a-f]\{16\}-[0-9a-f]\{2\}$' "$h" ;;
+    tracing_*) # the same, and the sink accepted every span (22 requests, 2 spans each) with no failed export
+      grep -qx 'x-backend-saw-x-added: from-client' "$h" && grep -q '^x-backend-saw-traceparent: 00-[0-9a-f]\{32\}-[0-9a-f]\{16\}-01$' "$h" \
+        && awk '/^weir_tracing_spans_exported_total/ {n = $2} /^weir_tracing_export_failures_total/ {f = $2} END {exit !(n >= 40 && f == 0)}' "$WORK/check/$v.stats" ;;
     *) grep -qx 'x-added: bench' "$h" && grep -qx 'x-backend-saw-x-added: \(bench\|from-client\)' "$h" ;;
   esac || { log "$v check failed:"; cat "$h" >&2; exit 1; }
   log "check passed for $v ($(grep -i '^x-added:\|^x-backend-saw' "$h" | tr '\n' ' '))"
@@ -431,7 +451,7 @@ upcx = dict(l.split() for l in open(upcx) if l.strip())
 LBL = dict(l.rstrip("\n").split("\t", 1) for l in open(legend) if l.strip())
 V = list(LBL)                      # in the order of VARIANTS, no_filter first
 F = V[1:]                          # the filtered variants
-TARGETS = {"java": 1.03, "local_ratelimit": 1.03, "tracing_1pct": 1.02, "tracing_100pct": 1.10, "tracing_100pct_zipkin": 1.10,
+TARGETS = {"java": 1.03, "local_ratelimit": 1.03, "tracing_1pct": 1.02, "tracing_100pct": 1.10, "tracing_100pct_zipkin": 1.10, "tracing_100pct_grpc": 1.10,
            "redis_ratelimit": float("inf"), "jwt_authn": float("inf"), "basic_auth": float("inf")}
 def target(v): return TARGETS.get(v, 1.05)  # weir.wasm variants: 1.05
 
