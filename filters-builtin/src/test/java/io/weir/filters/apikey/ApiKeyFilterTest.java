@@ -2,6 +2,7 @@ package io.weir.filters.apikey;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.weir.filters.common.Logs;
 import io.weir.spi.LocalReply;
 import io.weir.spi.testkit.FilterHarness;
 import io.weir.spi.testkit.StreamRun;

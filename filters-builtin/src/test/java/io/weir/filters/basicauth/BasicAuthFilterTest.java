@@ -3,6 +3,7 @@ package io.weir.filters.basicauth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
+import io.weir.filters.common.Logs;
 import io.weir.spi.LocalReply;
 import io.weir.spi.testkit.FilterHarness;
 import io.weir.spi.testkit.StreamRun;

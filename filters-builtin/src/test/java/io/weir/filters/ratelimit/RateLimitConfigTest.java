@@ -2,9 +2,8 @@ package io.weir.filters.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.weir.spi.ConfigNode;
+import io.weir.spi.testkit.FilterHarness;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,16 +14,11 @@ class RateLimitConfigTest {
 
     /** What Weir reports for {@code raw} as the {@code config:} block (path {@code config}). */
     static List<String> errors(Object raw) {
-        List<String> errors = new ArrayList<>();
-        FACTORY.parseConfig(ConfigNode.of(raw, "config", errors::add));
-        return errors;
+        return FilterHarness.configErrors(FACTORY, raw);
     }
 
     static RateLimitConfig parse(Object raw) {
-        List<String> errors = new ArrayList<>();
-        Object c = FACTORY.parseConfig(ConfigNode.of(raw, "config", errors::add));
-        assertThat(errors).isEmpty();
-        return (RateLimitConfig) c;
+        return (RateLimitConfig) FilterHarness.parseConfig(FACTORY, raw);
     }
 
     /** A valid block with {@code key} replaced (null removes it). */

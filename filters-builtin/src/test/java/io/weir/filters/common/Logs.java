@@ -1,4 +1,4 @@
-package io.weir.filters.basicauth;
+package io.weir.filters.common;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -6,12 +6,15 @@ import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
-/** Captures what the filters log (System.Logger ends in java.util.logging in these tests). */
-final class Logs extends Handler implements AutoCloseable {
+/**
+ * Captures what the filters log (System.Logger ends in java.util.logging in these tests); shared by
+ * the tests that check secrets never reach a log line.
+ */
+public final class Logs extends Handler implements AutoCloseable {
     private final List<String> lines = new ArrayList<>();
     private final Logger root = Logger.getLogger("");
 
-    Logs() {
+    public Logs() {
         root.addHandler(this);
     }
 
@@ -20,11 +23,11 @@ final class Logs extends Handler implements AutoCloseable {
         lines.add(r.getLevel() + " " + r.getLoggerName() + " " + r.getMessage());
     }
 
-    synchronized List<String> lines() {
+    public synchronized List<String> lines() {
         return List.copyOf(lines);
     }
 
-    synchronized String text() {
+    public synchronized String text() {
         return String.join("\n", lines);
     }
 
