@@ -60,13 +60,17 @@ final class WasmVm {
 
     private final Watchdog watchdog;
     private final long timeoutNanos;
+
+    /** The watchdog slot of the thread that last called in (the VM's worker, after start-up). */
+    private Watchdog.Slot slot;
+
     private ExportFunction malloc;
 
     /** Root contexts by id: one per filter using this VM. */
     final Map<Integer, WasmRoot> roots = new HashMap<>();
 
     /** Stream contexts by id, of every root. */
-    final Map<Integer, WasmStream> streams = new HashMap<>();
+    final StreamTable streams = new StreamTable();
 
     /** The key under which {@link VmRegistry} shares this VM, or null when it is not shared. */
     VmRegistry.Key key;
@@ -219,7 +223,12 @@ final class WasmVm {
         WasmRoot prevOwner = abi.root;
         effectiveContext = context;
         abi.root = owner;
-        Watchdog.Slot t = watchdog.arm(timeoutNanos);
+        Watchdog.Slot t = slot;
+        if (t == null || t.thread != Thread.currentThread()) { // the VM's worker, once
+            t = watchdog.slot();
+            slot = t;
+        }
+        t.arm(timeoutNanos);
         try {
             long[] r = f.apply(a);
             return r == null || r.length == 0 ? 0 : r[0];

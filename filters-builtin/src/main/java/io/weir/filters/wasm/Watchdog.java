@@ -32,7 +32,7 @@ final class Watchdog {
 
     /** One thread's state: 0 idle, an odd call number while in a call, -1 fired. */
     static final class Slot {
-        private final Thread thread;
+        final Thread thread;
         private final AtomicLong state = new AtomicLong();
         private volatile long deadline;
         private volatile boolean interruptSent;
@@ -40,6 +40,13 @@ final class Watchdog {
 
         Slot(Thread thread) {
             this.thread = thread;
+        }
+
+        /** Starts a call of at most {@code timeoutNanos}; only by {@link #thread} itself. */
+        void arm(long timeoutNanos) {
+            deadline = System.nanoTime() + timeoutNanos;
+            seq += 2;
+            state.set(seq);
         }
 
         /** Ends the call; true when the thread was interrupted for it (the flag is cleared). */
@@ -61,10 +68,16 @@ final class Watchdog {
     /** Arms the calling thread's slot for one call of at most {@code timeoutNanos}. */
     Slot arm(long timeoutNanos) {
         Slot s = mine.get();
-        s.deadline = System.nanoTime() + timeoutNanos;
-        s.seq += 2;
-        s.state.set(s.seq);
+        s.arm(timeoutNanos);
         return s;
+    }
+
+    /**
+     * The calling thread's slot, for a caller that keeps it (a VM is called by one worker) and arms
+     * it with {@link Slot#arm} without a thread-local lookup per call.
+     */
+    Slot slot() {
+        return mine.get();
     }
 
     private void scan() {
