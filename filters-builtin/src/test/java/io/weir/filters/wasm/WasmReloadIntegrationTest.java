@@ -15,6 +15,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -94,7 +96,8 @@ class WasmReloadIntegrationTest {
             int port = s.listenerAddresses().get("ingress").getPort();
             AtomicBoolean run = new AtomicBoolean(true);
             List<String> failures = Collections.synchronizedList(new ArrayList<>());
-            List<String> seen = Collections.synchronizedList(new ArrayList<>());
+            Set<String> seen =
+                    ConcurrentHashMap.newKeySet(); // the clients add while the test reads
             List<Thread> clients = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 Thread t =
@@ -164,7 +167,7 @@ class WasmReloadIntegrationTest {
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
-    private static void awaitSeen(List<String> seen, String value) {
+    private static void awaitSeen(Set<String> seen, String value) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (!seen.contains(value) && System.nanoTime() < deadline) {
             java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
