@@ -31,13 +31,12 @@ import okhttp3.Response;
 final class OtlpGrpcExporter implements SpanExporter {
     static final String PATH = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
     private static final MediaType GRPC = MediaType.get("application/grpc");
-    private static final System.Logger LOG = System.getLogger("weir.tracing");
 
     private final String url;
     private final OkHttpClient client;
     private final OtlpEncoder encoder;
     private byte[] frame = new byte[64 * 1024];
-    private boolean failing;
+    private final ExportOutage outage;
 
     OtlpGrpcExporter(
             String endpoint, Duration timeout, Resource resource, InstrumentationScopeInfo scope) {
@@ -55,6 +54,7 @@ final class OtlpGrpcExporter implements SpanExporter {
                         .retryOnConnectionFailure(false)
                         .build();
         this.encoder = new OtlpEncoder(resource, scope);
+        this.outage = new ExportOutage(url);
     }
 
     @Override
@@ -84,11 +84,7 @@ final class OtlpGrpcExporter implements SpanExporter {
                 status = res.trailers().get("grpc-status");
             }
             if (res.code() == 200 && "0".equals(status)) {
-                if (failing) {
-                    failing = false;
-                    LOG.log(System.Logger.Level.INFO, "span export to {0} works again", url);
-                }
-                return CompletableResultCode.ofSuccess();
+                return outage.succeeded();
             }
             String message = res.header("grpc-message");
             if (message == null && status != null) {
@@ -104,16 +100,7 @@ final class OtlpGrpcExporter implements SpanExporter {
         } catch (RuntimeException e) { // OkHttp's own failures (a bad URL at call time, ...)
             problem = e.toString();
         }
-        if (!failing) { // once per outage, not per batch
-            failing = true;
-            LOG.log(
-                    System.Logger.Level.WARNING,
-                    "span export to {0} failed: {1} (spans are dropped and counted in"
-                            + " weir_tracing_spans_dropped_total until it works again)",
-                    url,
-                    problem);
-        }
-        return CompletableResultCode.ofFailure();
+        return outage.failed(problem);
     }
 
     @Override

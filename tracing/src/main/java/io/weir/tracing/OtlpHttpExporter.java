@@ -23,13 +23,12 @@ import java.util.Collection;
  * timeout; it accepts only {@link RecordedSpan}s.
  */
 final class OtlpHttpExporter implements SpanExporter {
-    private static final System.Logger LOG = System.getLogger("weir.tracing");
 
     private final URI endpoint;
     private final Duration timeout;
     private final HttpClient client;
     private final OtlpEncoder encoder;
-    private boolean failing;
+    private final ExportOutage outage;
 
     OtlpHttpExporter(
             URI endpoint, Duration timeout, Resource resource, InstrumentationScopeInfo scope) {
@@ -41,6 +40,7 @@ final class OtlpHttpExporter implements SpanExporter {
                         .connectTimeout(timeout)
                         .build();
         this.encoder = new OtlpEncoder(resource, scope);
+        this.outage = new ExportOutage(endpoint);
     }
 
     @Override
@@ -58,11 +58,7 @@ final class OtlpHttpExporter implements SpanExporter {
         try {
             HttpResponse<Void> res = client.send(req, HttpResponse.BodyHandlers.discarding());
             if (res.statusCode() / 100 == 2) {
-                if (failing) {
-                    failing = false;
-                    LOG.log(System.Logger.Level.INFO, "span export to {0} works again", endpoint);
-                }
-                return CompletableResultCode.ofSuccess();
+                return outage.succeeded();
             }
             problem = "answered " + res.statusCode();
         } catch (IOException e) {
@@ -71,16 +67,7 @@ final class OtlpHttpExporter implements SpanExporter {
             Thread.currentThread().interrupt();
             problem = "interrupted";
         }
-        if (!failing) { // once per outage, not per batch
-            failing = true;
-            LOG.log(
-                    System.Logger.Level.WARNING,
-                    "span export to {0} failed: {1} (spans are dropped and counted in"
-                            + " weir_tracing_spans_dropped_total until it works again)",
-                    endpoint,
-                    problem);
-        }
-        return CompletableResultCode.ofFailure();
+        return outage.failed(problem);
     }
 
     @Override

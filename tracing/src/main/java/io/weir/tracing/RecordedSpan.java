@@ -401,12 +401,13 @@ final class RecordedSpan implements TraceSpan, SpanData {
     @Override
     @SuppressWarnings("deprecation") // part of the interface the exporters read
     public InstrumentationLibraryInfo getInstrumentationLibraryInfo() {
-        return InstrumentationLibraryInfo.create(tracer.scope.getName(), tracer.scope.getVersion());
+        return InstrumentationLibraryInfo.create(
+                WeirTracer.SCOPE.getName(), WeirTracer.SCOPE.getVersion());
     }
 
     @Override
     public InstrumentationScopeInfo getInstrumentationScopeInfo() {
-        return tracer.scope;
+        return WeirTracer.SCOPE;
     }
 
     @Override

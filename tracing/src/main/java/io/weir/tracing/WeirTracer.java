@@ -77,7 +77,6 @@ final class WeirTracer implements Tracer {
     final SpanPipeline pipeline;
     final Resource resource;
     static final InstrumentationScopeInfo SCOPE = InstrumentationScopeInfo.create("io.weir");
-    final InstrumentationScopeInfo scope = SCOPE;
     private final String forceHeader;
     private final long ratioBound;
 

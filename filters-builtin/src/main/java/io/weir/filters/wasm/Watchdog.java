@@ -65,13 +65,6 @@ final class Watchdog {
         }
     }
 
-    /** Arms the calling thread's slot for one call of at most {@code timeoutNanos}. */
-    Slot arm(long timeoutNanos) {
-        Slot s = mine.get();
-        s.arm(timeoutNanos);
-        return s;
-    }
-
     /**
      * The calling thread's slot, for a caller that keeps it (a VM is called by one worker) and arms
      * it with {@link Slot#arm} without a thread-local lookup per call.

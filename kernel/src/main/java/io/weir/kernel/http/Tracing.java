@@ -75,24 +75,7 @@ final class Tracing {
 
     /** {@code server.address} and {@code server.port} of an upstream {@code HOST:PORT}. */
     static void peer(TraceSpan span, String hostPort) {
-        if (hostPort == null) {
-            return;
-        }
-        int colon = hostPort.lastIndexOf(':');
-        if (colon > 0 && hostPort.indexOf(']') < colon) {
-            String host = hostPort.substring(0, colon);
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            }
-            span.setAttribute("server.address", host);
-            try {
-                span.setAttribute("server.port", Long.parseLong(hostPort.substring(colon + 1)));
-            } catch (NumberFormatException e) {
-                // not a port: the address alone
-            }
-        } else {
-            span.setAttribute("server.address", hostPort);
-        }
+        new PeerCache().apply(span, hostPort); // a call-out: once per traced call
     }
 
     /** {@code http.response.status_code}, and an error status for a 5xx. */

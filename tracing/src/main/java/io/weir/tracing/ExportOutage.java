@@ -1,0 +1,39 @@
+package io.weir.tracing;
+
+import io.opentelemetry.sdk.common.CompletableResultCode;
+
+/**
+ * An exporter's answers, logged once when exports start failing and once when they work again, not
+ * per batch (the {@link SpanPipeline} counts every failure). Export thread only.
+ */
+final class ExportOutage {
+    private static final System.Logger LOG = System.getLogger("weir.tracing");
+
+    private final Object target;
+    private boolean failing;
+
+    ExportOutage(Object target) {
+        this.target = target;
+    }
+
+    CompletableResultCode succeeded() {
+        if (failing) {
+            failing = false;
+            LOG.log(System.Logger.Level.INFO, "span export to {0} works again", target);
+        }
+        return CompletableResultCode.ofSuccess();
+    }
+
+    CompletableResultCode failed(String problem) {
+        if (!failing) {
+            failing = true;
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "span export to {0} failed: {1} (spans are dropped and counted in"
+                            + " weir_tracing_spans_dropped_total until it works again)",
+                    target,
+                    problem);
+        }
+        return CompletableResultCode.ofFailure();
+    }
+}
