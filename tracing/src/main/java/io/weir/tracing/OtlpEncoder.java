@@ -3,6 +3,7 @@ package io.weir.tracing;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
+import io.weir.spi.tracing.SpanKind;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collection;
@@ -39,9 +40,16 @@ final class OtlpEncoder {
         FORCED_ATTRIBUTE = Arrays.copyOf(e.buf, e.pos);
     }
 
+    /**
+     * The workers' encoders: a span is encoded on the worker that ends it, while its fields are
+     * still in that core's cache (see {@link #spanBytes}).
+     */
+    private static final ThreadLocal<OtlpEncoder> SPAN_ENCODER =
+            ThreadLocal.withInitial(() -> new OtlpEncoder(new byte[0], new byte[0], 2048));
+
     private final byte[] resource;
     private final byte[] scope;
-    private byte[] buf = new byte[64 * 1024];
+    private byte[] buf;
     private int pos;
 
     OtlpEncoder(Resource resource, InstrumentationScopeInfo scope) {
@@ -49,8 +57,26 @@ final class OtlpEncoder {
     }
 
     private OtlpEncoder(byte[] resource, byte[] scope) {
+        this(resource, scope, 64 * 1024);
+    }
+
+    private OtlpEncoder(byte[] resource, byte[] scope, int capacity) {
         this.resource = resource;
         this.scope = scope;
+        this.buf = new byte[capacity];
+    }
+
+    /**
+     * The {@code Span} message of {@code s} (its fields, without tag or length), encoded by the
+     * calling thread's encoder. The pipeline calls it as a span ends, on the worker: reading the
+     * span there is cheap, where the export thread, hundreds of spans later, would fetch every
+     * field and attribute value from memory again.
+     */
+    static byte[] spanBytes(RecordedSpan s) {
+        OtlpEncoder e = SPAN_ENCODER.get();
+        e.pos = 0;
+        e.span(s);
+        return Arrays.copyOf(e.buf, e.pos);
     }
 
     /** The encoded request; valid until the next call. */
@@ -75,16 +101,23 @@ final class OtlpEncoder {
         tag(1, 2);
         bytes(scope);
         for (Object o : spans) {
+            RecordedSpan s = (RecordedSpan) o;
             tag(2, 2);
-            int sp = begin();
-            span((RecordedSpan) o);
-            end(sp);
+            byte[] done = s.encoded;
+            if (done != null) {
+                bytes(done);
+            } else {
+                int sp = begin();
+                span(s);
+                end(sp);
+            }
         }
         end(ss);
         end(rs);
     }
 
     private void span(RecordedSpan s) {
+        SpanKind kind = s.kind();
         tag(1, 2);
         varint(16);
         fixed64BigEndian(s.traceHi);
@@ -105,7 +138,7 @@ final class OtlpEncoder {
         string(s.name());
         tag(6, 0);
         varint(
-                switch (s.kind()) {
+                switch (kind) {
                     case INTERNAL -> 1;
                     case SERVER -> 2;
                     case CLIENT -> 3;
@@ -114,14 +147,9 @@ final class OtlpEncoder {
         fixed64(s.startNanos());
         tag(8, 1);
         fixed64(s.endNanos());
+        Attribute[] cache = attributes[kind.ordinal()];
         for (int i = 0, n = s.attributeCount(); i < n; i++) {
-            byte[] key = keyAt(i, s.attributeKey(i));
-            String v = s.stringValue(i);
-            if (v != null) {
-                keyValue(key, v);
-            } else {
-                keyValue(key, s.longValue(i));
-            }
+            attribute(cache, i, s.attributeKey(i), s.stringValue(i), s.longValue(i));
         }
         if (s.forced) {
             bytesRaw(FORCED_ATTRIBUTE);
@@ -149,18 +177,53 @@ final class OtlpEncoder {
 
     // ---- attributes ----
 
-    // spans set the same keys in the same order: the key last seen at each index, by identity
-    private final String[] lastKeys = new String[RecordedSpan.MAX_ATTRIBUTES];
-    private final byte[][] lastFields = new byte[RecordedSpan.MAX_ATTRIBUTES][];
+    /**
+     * The last attribute written at one index by spans of one kind, as its encoded Span field 9.
+     * Spans of one kind set the same keys in the same order, and most values are the same String
+     * instances request after request (the method, the route and cluster names, a connection's
+     * addresses) or the same number (a status, a port): a repeated attribute is one copy.
+     */
+    private static final class Attribute {
+        String key;
+        String string;
+        long number;
+        byte[] field = new byte[64];
+        int length;
+    }
 
-    private byte[] keyAt(int i, String key) {
-        if (lastKeys[i] == key) {
-            return lastFields[i];
+    // per span kind (INTERNAL, SERVER, CLIENT), per attribute index; made as first needed
+    private final Attribute[][] attributes = new Attribute[3][RecordedSpan.MAX_ATTRIBUTES];
+
+    /**
+     * Writes attribute {@code i}: a string when {@code string} is not null, else {@code number}.
+     */
+    private void attribute(Attribute[] cache, int i, String key, String string, long number) {
+        Attribute a = cache[i];
+        if (a == null) {
+            a = new Attribute();
+            cache[i] = a;
+        } else if (a.key == key && a.string == string && (string != null || a.number == number)) {
+            ensure(a.length);
+            System.arraycopy(a.field, 0, buf, pos, a.length);
+            pos += a.length;
+            return;
         }
-        byte[] f = keyField(key);
-        lastKeys[i] = key;
-        lastFields[i] = f;
-        return f;
+        int start = pos;
+        byte[] k = keyField(key);
+        if (string != null) {
+            keyValue(k, string);
+        } else {
+            keyValue(k, number);
+        }
+        int n = pos - start;
+        if (a.field.length < n) {
+            a.field = new byte[Math.max(n, a.field.length * 2)];
+        }
+        System.arraycopy(buf, start, a.field, 0, n);
+        a.key = key;
+        a.string = string;
+        a.number = number;
+        a.length = n;
     }
 
     /** The encoded {@code key} field of a KeyValue (tag, length, UTF-8), made once per name. */
@@ -181,7 +244,35 @@ final class OtlpEncoder {
     }
 
     private void keyValue(byte[] key, String v) {
-        // the JDK encodes an ASCII string to UTF-8 with a vectorized check and a copy
+        // ASCII (almost every value) is written char by char, with no byte[] made for it
+        int n = v.length();
+        int any = 1 + varintSize(n) + n;
+        int kvLen = key.length + 1 + varintSize(any) + any;
+        ensure(2 + 5 + kvLen);
+        int start = pos;
+        buf[pos++] = (9 << 3) | 2;
+        varint(kvLen);
+        System.arraycopy(key, 0, buf, pos, key.length);
+        pos += key.length;
+        buf[pos++] = (2 << 3) | 2;
+        varint(any);
+        buf[pos++] = (1 << 3) | 2;
+        varint(n);
+        byte[] b = buf;
+        int at = pos;
+        for (int i = 0; i < n; i++) {
+            char c = v.charAt(i);
+            if (c >= 0x80) {
+                pos = start;
+                keyValueUtf8(key, v);
+                return;
+            }
+            b[at + i] = (byte) c;
+        }
+        pos = at + n;
+    }
+
+    private void keyValueUtf8(byte[] key, String v) {
         byte[] b = v.getBytes(StandardCharsets.UTF_8);
         int n = b.length;
         int any = 1 + varintSize(n) + n;
@@ -200,15 +291,17 @@ final class OtlpEncoder {
     }
 
     private void keyValue(byte[] key, long v) {
-        tag(9, 2);
-        int kv = begin();
-        bytesRaw(key);
-        tag(2, 2);
-        int av = begin();
-        tag(3, 0);
+        int any = 1 + varintSize(v);
+        int kvLen = key.length + 1 + varintSize(any) + any;
+        ensure(2 + 5 + kvLen);
+        buf[pos++] = (9 << 3) | 2;
+        varint(kvLen);
+        System.arraycopy(key, 0, buf, pos, key.length);
+        pos += key.length;
+        buf[pos++] = (2 << 3) | 2;
+        varint(any);
+        buf[pos++] = (3 << 3) | 0;
         varint(v);
-        end(av);
-        end(kv);
     }
 
     private void keyValue(byte[] key, boolean v) {

@@ -7,15 +7,12 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Collection;
 
 /**
  * OTLP/HTTP with protobuf ({@code POST /v1/traces}, {@code application/x-protobuf}): the request
- * written by {@link OtlpEncoder} from Weir's spans, posted with the JDK's HTTP client (HTTP/1.1,
+ * written by {@link OtlpEncoder} from Weir's spans, posted by an {@link HttpPoster} (HTTP/1.1,
  * keep-alive; {@code https://} endpoints use TLS). A 2xx answer is a success, anything else or no
  * answer within the export timeout a failure (the {@link SpanPipeline} counts it).
  *
@@ -24,21 +21,13 @@ import java.util.Collection;
  */
 final class OtlpHttpExporter implements SpanExporter {
 
-    private final URI endpoint;
-    private final Duration timeout;
-    private final HttpClient client;
+    private final HttpPoster poster;
     private final OtlpEncoder encoder;
     private final ExportOutage outage;
 
     OtlpHttpExporter(
             URI endpoint, Duration timeout, Resource resource, InstrumentationScopeInfo scope) {
-        this.endpoint = endpoint;
-        this.timeout = timeout;
-        this.client =
-                HttpClient.newBuilder()
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .connectTimeout(timeout)
-                        .build();
+        this.poster = new HttpPoster(endpoint, "application/x-protobuf", timeout);
         this.encoder = new OtlpEncoder(resource, scope);
         this.outage = new ExportOutage(endpoint);
     }
@@ -46,26 +35,15 @@ final class OtlpHttpExporter implements SpanExporter {
     @Override
     public CompletableResultCode export(Collection<SpanData> spans) {
         encoder.encode(spans);
-        HttpRequest req =
-                HttpRequest.newBuilder(endpoint)
-                        .timeout(timeout)
-                        .header("content-type", "application/x-protobuf")
-                        .POST(
-                                HttpRequest.BodyPublishers.ofByteArray(
-                                        encoder.buffer(), 0, encoder.length()))
-                        .build();
         String problem;
         try {
-            HttpResponse<Void> res = client.send(req, HttpResponse.BodyHandlers.discarding());
-            if (res.statusCode() / 100 == 2) {
+            int status = poster.post(encoder.buffer(), 0, encoder.length());
+            if (status / 100 == 2) {
                 return outage.succeeded();
             }
-            problem = "answered " + res.statusCode();
+            problem = "answered " + status;
         } catch (IOException e) {
             problem = e.toString();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            problem = "interrupted";
         }
         return outage.failed(problem);
     }
@@ -77,6 +55,7 @@ final class OtlpHttpExporter implements SpanExporter {
 
     @Override
     public CompletableResultCode shutdown() {
+        poster.close();
         return CompletableResultCode.ofSuccess();
     }
 }

@@ -90,11 +90,18 @@ final class RecordedSpan implements TraceSpan, SpanData {
     private String[] strings;
     private long[] longs;
     private int size;
+    private long keyBits; // bit (hash mod 64) of every key set
     private int attempted;
     private boolean error;
     private String errorDescription;
     private String traceIdHex;
     private String spanIdHex;
+
+    /**
+     * The OTLP {@code Span} message, when the pipeline's exporter speaks OTLP: written by the
+     * worker as the span ends, before the queue publishes the span to the export thread.
+     */
+    byte[] encoded;
 
     RecordedSpan(
             WeirTracer tracer,
@@ -124,10 +131,10 @@ final class RecordedSpan implements TraceSpan, SpanData {
         this.anchorEpochNanos = anchorEpochNanos;
         this.anchorNanoTime = anchorNanoTime;
         this.startEpochNanos = startEpochNanos > 0 ? startEpochNanos : now();
-        if (sampled) {
-            keys = new String[12];
-            strings = new String[12];
-            longs = new long[12];
+        if (sampled) { // a SERVER span gets 12 to 14 attributes from the kernel
+            keys = new String[16];
+            strings = new String[16];
+            longs = new long[16];
         }
     }
 
@@ -209,11 +216,15 @@ final class RecordedSpan implements TraceSpan, SpanData {
     /** The index for {@code key}: its earlier one (a later value replaces), or a new one, or -1. */
     private int slot(String key) {
         attempted++;
-        for (int i = 0; i < size; i++) {
-            String k = keys[i];
-            if (k == key || k.equals(key)) {
-                attempted--;
-                return i;
+        int h = key.hashCode(); // cached in the String
+        long bit = 1L << h; // a key whose bit is not set yet was never set: no search
+        if ((keyBits & bit) != 0) {
+            for (int i = 0; i < size; i++) {
+                String k = keys[i];
+                if (k == key || (k.hashCode() == h && k.equals(key))) {
+                    attempted--;
+                    return i;
+                }
             }
         }
         if (size == keys.length) {
@@ -225,6 +236,7 @@ final class RecordedSpan implements TraceSpan, SpanData {
             strings = java.util.Arrays.copyOf(strings, n);
             longs = java.util.Arrays.copyOf(longs, n);
         }
+        keyBits |= bit;
         keys[size] = key;
         return size++;
     }

@@ -37,6 +37,9 @@ final class SpanPipeline implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closing;
 
+    /** Whether the exporter writes OTLP: then spans are encoded as they are queued. */
+    private final boolean encodeOnOffer;
+
     SpanPipeline(
             SpanExporter exporter,
             int maxQueueSize,
@@ -45,6 +48,8 @@ final class SpanPipeline implements AutoCloseable {
             Duration exportTimeout,
             Metrics metrics) {
         this.exporter = exporter;
+        this.encodeOnOffer =
+                exporter instanceof OtlpHttpExporter || exporter instanceof OtlpGrpcExporter;
         this.maxQueueSize = maxQueueSize;
         this.batchSize = batchSize;
         this.delayNanos = Math.max(1, scheduleDelay.toNanos());
@@ -64,13 +69,20 @@ final class SpanPipeline implements AutoCloseable {
         thread.start();
     }
 
-    /** Queues an ended sampled span, or drops it (counted) when the queue is full. Any thread. */
+    /**
+     * Queues an ended sampled span, or drops it (counted) when the queue is full. Any thread. For
+     * an OTLP exporter the span is encoded here, on the worker that ended it ({@link
+     * OtlpEncoder#spanBytes}).
+     */
     void offer(RecordedSpan span) {
         int n = queued.incrementAndGet();
         if (n > maxQueueSize) {
             queued.decrementAndGet();
             dropped.inc();
             return;
+        }
+        if (encodeOnOffer) {
+            span.encoded = OtlpEncoder.spanBytes(span); // published by the queue
         }
         queue.offer(span);
         if (n == batchSize) {

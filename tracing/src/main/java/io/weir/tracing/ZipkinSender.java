@@ -2,9 +2,6 @@ package io.weir.tracing;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import zipkin2.reporter.BytesMessageEncoder;
@@ -12,24 +9,18 @@ import zipkin2.reporter.BytesMessageSender;
 import zipkin2.reporter.Encoding;
 
 /**
- * Posts Zipkin v2 JSON span lists with the JDK's HTTP client (instead of OkHttp). Called on the
- * batch span processor's thread only; blocks for at most the export timeout.
+ * Posts Zipkin v2 JSON span lists with an {@link HttpPoster} (instead of OkHttp). Called on the
+ * export thread only; blocks for at most the export timeout.
  */
 final class ZipkinSender implements BytesMessageSender {
     private static final int MAX_MESSAGE = 5 << 20;
 
     private final URI endpoint;
-    private final Duration timeout;
-    private final HttpClient client;
+    private final HttpPoster poster;
 
     ZipkinSender(URI endpoint, Duration timeout) {
         this.endpoint = endpoint;
-        this.timeout = timeout;
-        this.client =
-                HttpClient.newBuilder()
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .connectTimeout(timeout)
-                        .build();
+        this.poster = new HttpPoster(endpoint, "application/json", timeout);
     }
 
     @Override
@@ -55,24 +46,14 @@ final class ZipkinSender implements BytesMessageSender {
     @Override
     public void send(List<byte[]> encodedSpans) throws IOException {
         byte[] body = BytesMessageEncoder.JSON.encode(encodedSpans);
-        HttpRequest req =
-                HttpRequest.newBuilder(endpoint)
-                        .timeout(timeout)
-                        .header("content-type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                        .build();
-        HttpResponse<Void> res;
-        try {
-            res = client.send(req, HttpResponse.BodyHandlers.discarding());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-        if (res.statusCode() / 100 != 2) {
-            throw new IOException("zipkin answered " + res.statusCode() + " from " + endpoint);
+        int status = poster.post(body, 0, body.length);
+        if (status / 100 != 2) {
+            throw new IOException("zipkin answered " + status + " from " + endpoint);
         }
     }
 
     @Override
-    public void close() {}
+    public void close() {
+        poster.close();
+    }
 }

@@ -164,4 +164,46 @@ class OtlpEncoderTest {
                     .containsEntry("http.response.status_code", 200L + i);
         }
     }
+
+    @Test
+    void spansEncodedAsTheyEndGiveTheSameRequestWhateverTheirValuesRepeatOrChange()
+            throws Exception {
+        String route = "route-a"; // one instance, as the kernel passes a route's name
+        List<SpanData> spans = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            TraceSpan s = tracer.startServerSpan("GET", h -> null);
+            if (i == 5) { // another order of keys at the same indexes
+                s.setAttribute("url.path", "/p" + i);
+                s.setAttribute("weir.route", route);
+            } else {
+                s.setAttribute("weir.route", i < 3 ? route : "route-b");
+                s.setAttribute("url.path", i % 2 == 0 ? "/same" : "/p\u00fc" + i);
+            }
+            if (i == 6) {
+                s.setAttribute("http.response.status_code", "two hundred"); // a string this time
+            } else {
+                s.setAttribute("http.response.status_code", i < 4 ? 200 : 503);
+            }
+            s.end();
+            spans.add((SpanData) s);
+        }
+        ExportTraceServiceRequest onExport = encode(spans);
+        for (SpanData s : spans) {
+            ((RecordedSpan) s).encoded = OtlpEncoder.spanBytes((RecordedSpan) s);
+        }
+        ExportTraceServiceRequest onEnd = encode(spans);
+        assertThat(onEnd).isEqualTo(onExport);
+        List<Span> got = onEnd.getResourceSpans(0).getScopeSpans(0).getSpansList();
+        assertThat(got).hasSize(8);
+        for (int i = 0; i < 8; i++) {
+            Map<String, Object> a = attrs(got.get(i).getAttributesList());
+            assertThat(hex(got.get(i).getSpanId())).isEqualTo(spans.get(i).getSpanId());
+            assertThat(a.get("weir.route")).isEqualTo(i < 3 || i == 5 ? "route-a" : "route-b");
+            assertThat(a.get("url.path"))
+                    .isEqualTo(
+                            i % 2 == 0 && i != 5 ? "/same" : "/p" + (i == 5 ? "" : "\u00fc") + i);
+            assertThat(a.get("http.response.status_code"))
+                    .isEqualTo(i == 6 ? "two hundred" : i < 4 ? 200L : 503L);
+        }
+    }
 }

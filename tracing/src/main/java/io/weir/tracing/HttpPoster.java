@@ -1,0 +1,402 @@
+package io.weir.tracing;
+
+import java.io.BufferedInputStream;
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+
+/**
+ * A small blocking HTTP/1.1 client that POSTs to one endpoint over one kept-alive connection, for
+ * the span exporters. It replaces the JDK's {@code HttpClient}, whose asynchronous machinery (a
+ * selector thread, an executor, futures per exchange) cost more CPU per export than encoding the
+ * spans: here an export is a write of the head, a write of the body and a read of the answer, on
+ * the export thread.
+ *
+ * <p>Rules: {@code Content-Length} bodies; the answer's body is read and discarded (by {@code
+ * Content-Length}, chunked, or to the end of the connection); {@code 1xx} answers are skipped; a
+ * {@code Connection: close} answer or an HTTP/1.0 one without keep-alive closes the connection. A
+ * reused connection that fails before any byte of the answer (the server closed it while idle) is
+ * replaced and the request sent once more. {@code https://} endpoints use the JDK's default TLS
+ * context with host name verification.
+ *
+ * <p>Time limit: the whole post (connect, TLS, write, answer) must finish within the timeout, or
+ * the connection is closed under it and the post fails; a server that stops reading cannot block
+ * the export thread longer than that.
+ *
+ * <p>Threading: one thread at a time (the export thread).
+ */
+final class HttpPoster implements Closeable {
+    private static final int MAX_HEAD = 64 * 1024;
+
+    /** Closes the connections of posts that pass their time limit. */
+    private static final ScheduledThreadPoolExecutor TIMER = timer();
+
+    private static ScheduledThreadPoolExecutor timer() {
+        ScheduledThreadPoolExecutor t =
+                new ScheduledThreadPoolExecutor(
+                        1,
+                        r -> {
+                            Thread th = new Thread(r, "weir-trace-export-timer");
+                            th.setDaemon(true);
+                            return th;
+                        });
+        t.setRemoveOnCancelPolicy(true);
+        return t;
+    }
+
+    private final URI endpoint;
+    private final String host;
+    private final int port;
+    private final boolean tls;
+    private final long timeoutMillis;
+
+    /** The request head up to the content length, and the line end after it. */
+    private final byte[] headStart;
+
+    private Socket socket;
+    private OutputStream out;
+    private InputStream in;
+    private volatile boolean timedOut;
+
+    HttpPoster(URI endpoint, String contentType, Duration timeout) {
+        String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme();
+        if (!scheme.equalsIgnoreCase("http") && !scheme.equalsIgnoreCase("https")) {
+            throw new IllegalArgumentException("not an http:// or https:// endpoint: " + endpoint);
+        }
+        if (endpoint.getHost() == null) {
+            throw new IllegalArgumentException("no host in " + endpoint);
+        }
+        this.endpoint = endpoint;
+        this.tls = scheme.equalsIgnoreCase("https");
+        String h = endpoint.getHost();
+        this.host = h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
+        this.port = endpoint.getPort() >= 0 ? endpoint.getPort() : tls ? 443 : 80;
+        this.timeoutMillis = Math.max(1, timeout.toMillis());
+        String path =
+                endpoint.getRawPath() == null || endpoint.getRawPath().isEmpty()
+                        ? "/"
+                        : endpoint.getRawPath();
+        if (endpoint.getRawQuery() != null) {
+            path += "?" + endpoint.getRawQuery();
+        }
+        this.headStart =
+                ("POST "
+                                + path
+                                + " HTTP/1.1\r\n"
+                                + "Host: "
+                                + endpoint.getRawAuthority()
+                                + "\r\n"
+                                + "User-Agent: weir\r\n"
+                                + "Content-Type: "
+                                + contentType
+                                + "\r\n"
+                                + "Content-Length: ")
+                        .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * POSTs {@code len} bytes of {@code body} from {@code off} and returns the answer's status.
+     *
+     * @throws IOException when there is no answer within the time limit
+     */
+    int post(byte[] body, int off, int len) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        timedOut = false;
+        ScheduledFuture<?> timer =
+                TIMER.schedule(this::expire, timeoutMillis, TimeUnit.MILLISECONDS);
+        try {
+            return exchange(body, off, len, deadline);
+        } catch (IOException e) {
+            disconnect();
+            if (timedOut) {
+                throw new IOException("no answer within " + timeoutMillis + " ms", e);
+            }
+            throw e;
+        } finally {
+            timer.cancel(false);
+        }
+    }
+
+    private int exchange(byte[] body, int off, int len, long deadline) throws IOException {
+        boolean reused = socket != null;
+        if (!reused) {
+            connect(deadline);
+        }
+        try {
+            send(body, off, len);
+            return answer(true);
+        } catch (StaleConnection | SocketException e) {
+            if (!reused || timedOut) {
+                throw e;
+            }
+            // the server closed the idle connection: once more on a new one
+            disconnect();
+            connect(deadline);
+            send(body, off, len);
+            return answer(false);
+        }
+    }
+
+    /** Closes the connection of a post past its time limit; runs on the timer thread. */
+    private void expire() {
+        timedOut = true;
+        Socket s = socket;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closing is all that is wanted
+            }
+        }
+    }
+
+    private void connect(long deadline) throws IOException {
+        int remaining = remainingMillis(deadline);
+        Socket s = new Socket();
+        socket = s;
+        try {
+            s.connect(new InetSocketAddress(host, port), remaining);
+            s.setTcpNoDelay(true);
+            s.setSoTimeout(remaining); // a backstop: the timer closes the socket at the deadline
+            if (tls) {
+                SSLSocket t =
+                        (SSLSocket)
+                                ((SSLSocketFactory) SSLSocketFactory.getDefault())
+                                        .createSocket(s, host, port, true);
+                SSLParameters p = t.getSSLParameters();
+                p.setEndpointIdentificationAlgorithm("HTTPS");
+                t.setSSLParameters(p);
+                socket = t;
+                t.startHandshake();
+                s = t;
+            }
+            out = s.getOutputStream();
+            in = new BufferedInputStream(s.getInputStream(), 8192);
+        } catch (IOException e) {
+            disconnect();
+            throw e;
+        }
+    }
+
+    private static int remainingMillis(long deadline) throws IOException {
+        long ms = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (ms <= 0) {
+            throw new IOException("no time left");
+        }
+        return (int) Math.min(Integer.MAX_VALUE, ms);
+    }
+
+    private void send(byte[] body, int off, int len) throws IOException {
+        byte[] length = (len + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] head = new byte[headStart.length + length.length];
+        System.arraycopy(headStart, 0, head, 0, headStart.length);
+        System.arraycopy(length, 0, head, headStart.length, length.length);
+        out.write(head);
+        out.write(body, off, len);
+        out.flush();
+    }
+
+    /**
+     * Reads one answer (skipping {@code 1xx} ones) and its body; returns its status. {@code
+     * mayBeStale}: the connection was reused, so an end before any byte means it was closed idle.
+     */
+    private int answer(boolean mayBeStale) throws IOException {
+        while (true) {
+            String status = line(mayBeStale);
+            mayBeStale = false;
+            int code = statusCode(status);
+            boolean http10 = status.startsWith("HTTP/1.0");
+            long contentLength = -1;
+            boolean chunked = false;
+            boolean close = http10;
+            int headBytes = status.length();
+            String h;
+            while (!(h = line(false)).isEmpty()) {
+                headBytes += h.length() + 2;
+                if (headBytes > MAX_HEAD) {
+                    throw new AnsweredException("answer head over " + MAX_HEAD + " bytes");
+                }
+                int colon = h.indexOf(':');
+                if (colon <= 0) {
+                    continue;
+                }
+                String name = h.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+                String value = h.substring(colon + 1).trim();
+                switch (name) {
+                    case "content-length" -> {
+                        try {
+                            contentLength = Long.parseLong(value);
+                        } catch (NumberFormatException e) {
+                            throw new AnsweredException("bad content-length: " + value);
+                        }
+                    }
+                    case "transfer-encoding" ->
+                            chunked = value.toLowerCase(Locale.ROOT).endsWith("chunked");
+                    case "connection" -> {
+                        String v = value.toLowerCase(Locale.ROOT);
+                        if (v.contains("close")) {
+                            close = true;
+                        } else if (http10 && v.contains("keep-alive")) {
+                            close = false;
+                        }
+                    }
+                    default -> {
+                        // not needed
+                    }
+                }
+            }
+            if (code >= 100 && code < 200) {
+                continue; // an interim answer: the final one follows
+            }
+            if (code == 204 || code == 304) {
+                // no body
+            } else if (chunked) {
+                skipChunks();
+            } else if (contentLength >= 0) {
+                skip(contentLength);
+            } else {
+                byte[] sink = new byte[8192];
+                while (in.read(sink) >= 0) { // the body ends with the connection
+                    continue;
+                }
+                close = true;
+            }
+            if (close) {
+                disconnect();
+            }
+            return code;
+        }
+    }
+
+    private static int statusCode(String status) throws IOException {
+        if (!status.startsWith("HTTP/1.") || status.length() < 12 || status.charAt(8) != ' ') {
+            throw new AnsweredException("not an HTTP/1.x answer: " + abbreviate(status));
+        }
+        try {
+            return Integer.parseInt(status.substring(9, 12));
+        } catch (NumberFormatException e) {
+            throw new AnsweredException("bad status line: " + abbreviate(status));
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
+    }
+
+    private void skipChunks() throws IOException {
+        while (true) {
+            String sizeLine = line(false);
+            int semi = sizeLine.indexOf(';');
+            String hex = (semi >= 0 ? sizeLine.substring(0, semi) : sizeLine).trim();
+            long size;
+            try {
+                size = Long.parseLong(hex, 16);
+            } catch (NumberFormatException e) {
+                throw new AnsweredException("bad chunk size: " + abbreviate(sizeLine));
+            }
+            if (size == 0) {
+                while (!line(false).isEmpty()) { // trailers
+                    continue;
+                }
+                return;
+            }
+            skip(size);
+            if (!line(false).isEmpty()) {
+                throw new AnsweredException("chunk not followed by CRLF");
+            }
+        }
+    }
+
+    private void skip(long n) throws IOException {
+        while (n > 0) {
+            long k = in.skip(n);
+            if (k <= 0) {
+                if (in.read() < 0) {
+                    throw new AnsweredException("answer body ended early");
+                }
+                k = 1;
+            }
+            n -= k;
+        }
+    }
+
+    /**
+     * One line without its CRLF (a bare LF is accepted). {@code first}: an end of the connection
+     * before any byte is a {@link StaleConnection}.
+     */
+    private String line(boolean first) throws IOException {
+        StringBuilder b = new StringBuilder(64);
+        int c;
+        while ((c = in.read()) >= 0) {
+            if (c == '\n') {
+                int n = b.length();
+                if (n > 0 && b.charAt(n - 1) == '\r') {
+                    b.setLength(n - 1);
+                }
+                return b.toString();
+            }
+            if (b.length() >= MAX_HEAD) {
+                throw new AnsweredException("answer line over " + MAX_HEAD + " bytes");
+            }
+            b.append((char) c);
+        }
+        if (first && b.length() == 0) {
+            throw new StaleConnection();
+        }
+        throw new AnsweredException(
+                b.length() == 0 ? "connection closed without an answer" : "answer cut short");
+    }
+
+    private void disconnect() {
+        Socket s = socket;
+        socket = null;
+        out = null;
+        in = null;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // already unusable
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        disconnect();
+    }
+
+    @Override
+    public String toString() {
+        return endpoint.toString();
+    }
+
+    /** A reused connection ended before any byte of the answer: the server had closed it. */
+    private static final class StaleConnection extends EOFException {
+        StaleConnection() {
+            super("connection closed before the answer");
+        }
+    }
+
+    /** The server answered something: not to be sent again. */
+    private static final class AnsweredException extends IOException {
+        AnsweredException(String message) {
+            super(message);
+        }
+    }
+}
