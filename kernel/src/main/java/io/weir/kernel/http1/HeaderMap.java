@@ -106,8 +106,32 @@ public final class HeaderMap {
         removeFrom(0, test);
     }
 
+    /**
+     * Removes the fields from index {@code start} on named {@code name}. Not {@code
+     * removeFrom(start, name::equals)}: on the request path that made a predicate per call, and the
+     * predicate call site sees several classes, so it was not inlined.
+     */
     private void removeFrom(String name, int start) {
-        removeFrom(start, name::equals);
+        int n = size;
+        int r = start;
+        while (r < n && !kv[r * 2].equals(name)) { // nothing moves before the first match
+            r++;
+        }
+        if (r == n) {
+            return;
+        }
+        int w = r;
+        for (r++; r < n; r++) {
+            if (!kv[r * 2].equals(name)) {
+                kv[w * 2] = kv[r * 2];
+                kv[w * 2 + 1] = kv[r * 2 + 1];
+                w++;
+            }
+        }
+        for (int i = w * 2; i < n * 2; i++) {
+            kv[i] = null;
+        }
+        size = w;
     }
 
     /** Removes the fields from index {@code start} on whose name {@code test} accepts. */

@@ -56,4 +56,18 @@ class HeaderMapTest {
         assertThat(h).hasToString("{b: 2, c: 4, e: 5}");
         assertThat(h.get("a")).isNull();
     }
+
+    @Test
+    void removeKeepsTheOrderOfTheRestWhereverTheMatchesAre() {
+        HeaderMap h = of("a", "1", "a", "2", "b", "3", "a", "4", "a", "5", "c", "6", "a", "7");
+        assertThat(h.remove("a")).isTrue();
+        assertThat(h).hasToString("{b: 3, c: 6}");
+        assertThat(h.size()).isEqualTo(2);
+        h.add("d", "8"); // the freed slots are reused in order
+        assertThat(h).hasToString("{b: 3, c: 6, d: 8}");
+        assertThat(of("x", "1").remove("x")).isTrue();
+        HeaderMap last = of("b", "1", "a", "2");
+        last.remove("a");
+        assertThat(last).hasToString("{b: 1}");
+    }
 }
