@@ -147,10 +147,7 @@ final class OtlpEncoder {
         fixed64(s.startNanos());
         tag(8, 1);
         fixed64(s.endNanos());
-        Attribute[] cache = attributes[kind.ordinal()];
-        for (int i = 0, n = s.attributeCount(); i < n; i++) {
-            attribute(cache, i, s.attributeKey(i), s.stringValue(i), s.longValue(i));
-        }
+        attributes(s, sections[kind.ordinal()]);
         if (s.forced) {
             bytesRaw(FORCED_ATTRIBUTE);
         }
@@ -178,52 +175,81 @@ final class OtlpEncoder {
     // ---- attributes ----
 
     /**
-     * The last attribute written at one index by spans of one kind, as its encoded Span field 9.
+     * The attributes of the last span of one kind, as encoded (Span field 9 each, back to back).
      * Spans of one kind set the same keys in the same order, and most values are the same String
      * instances request after request (the method, the route and cluster names, a connection's
-     * addresses) or the same number (a status, a port): a repeated attribute is one copy.
+     * addresses) or the same number (a status, a port), so most of a span's attributes are copied
+     * from here in a few runs. Kept in a few flat arrays rather than an object per attribute: the
+     * worker's request processing evicts it from the cache between two spans, and fewer cache lines
+     * are fetched back.
      */
-    private static final class Attribute {
-        String key;
-        String string;
-        long number;
-        byte[] field = new byte[64];
-        int length;
+    private static final class Section {
+        final String[] keys = new String[RecordedSpan.MAX_ATTRIBUTES];
+        final String[] strings = new String[RecordedSpan.MAX_ATTRIBUTES];
+        final long[] numbers = new long[RecordedSpan.MAX_ATTRIBUTES];
+        final byte[][] keyFields = new byte[RecordedSpan.MAX_ATTRIBUTES][];
+        int[] ends = new int[RecordedSpan.MAX_ATTRIBUTES]; // where attribute i ends in bytes
+        byte[] bytes = new byte[512];
+        int count;
     }
 
-    // per span kind (INTERNAL, SERVER, CLIENT), per attribute index; made as first needed
-    private final Attribute[][] attributes = new Attribute[3][RecordedSpan.MAX_ATTRIBUTES];
+    // per span kind: INTERNAL, SERVER, CLIENT
+    private final Section[] sections = {new Section(), new Section(), new Section()};
+    private int[] spareEnds = new int[RecordedSpan.MAX_ATTRIBUTES];
 
-    /**
-     * Writes attribute {@code i}: a string when {@code string} is not null, else {@code number}.
-     */
-    private void attribute(Attribute[] cache, int i, String key, String string, long number) {
-        Attribute a = cache[i];
-        if (a == null) {
-            a = new Attribute();
-            cache[i] = a;
-        } else if (a.key == key && a.string == string && (string != null || a.number == number)) {
-            ensure(a.length);
-            System.arraycopy(a.field, 0, buf, pos, a.length);
-            pos += a.length;
-            return;
+    /** Writes the attributes of {@code s}, copying what repeats from {@code c}, then updates it. */
+    private void attributes(RecordedSpan s, Section c) {
+        int n = s.attributeCount();
+        int base = pos;
+        int[] ends = spareEnds;
+        int runFrom = 0; // a run of repeated attributes still to copy: c.bytes[runFrom, runTo)
+        int runTo = 0;
+        for (int i = 0; i < n; i++) {
+            String key = s.attributeKey(i);
+            String string = s.stringValue(i);
+            long number = s.longValue(i);
+            boolean sameKey = i < c.count && c.keys[i] == key;
+            if (sameKey && c.strings[i] == string && (string != null || c.numbers[i] == number)) {
+                int from = i == 0 ? 0 : c.ends[i - 1];
+                if (from != runTo) {
+                    copy(c.bytes, runFrom, runTo);
+                    runFrom = from;
+                }
+                runTo = c.ends[i];
+            } else {
+                copy(c.bytes, runFrom, runTo);
+                runFrom = runTo = 0;
+                byte[] k = sameKey ? c.keyFields[i] : keyField(key);
+                if (string != null) {
+                    keyValue(k, string);
+                } else {
+                    keyValue(k, number);
+                }
+                c.keys[i] = key; // index i is not read again for this span
+                c.strings[i] = string;
+                c.numbers[i] = number;
+                c.keyFields[i] = k;
+            }
+            ends[i] = pos - base + (runTo - runFrom); // the pending run is not written yet
         }
-        int start = pos;
-        byte[] k = keyField(key);
-        if (string != null) {
-            keyValue(k, string);
-        } else {
-            keyValue(k, number);
+        copy(c.bytes, runFrom, runTo);
+        int len = pos - base;
+        if (c.bytes.length < len) {
+            c.bytes = new byte[Math.max(len, c.bytes.length * 2)];
         }
-        int n = pos - start;
-        if (a.field.length < n) {
-            a.field = new byte[Math.max(n, a.field.length * 2)];
+        System.arraycopy(buf, base, c.bytes, 0, len);
+        spareEnds = c.ends;
+        c.ends = ends;
+        c.count = n;
+    }
+
+    private void copy(byte[] from, int start, int end) {
+        int len = end - start;
+        if (len > 0) {
+            ensure(len);
+            System.arraycopy(from, start, buf, pos, len);
+            pos += len;
         }
-        System.arraycopy(buf, start, a.field, 0, n);
-        a.key = key;
-        a.string = string;
-        a.number = number;
-        a.length = n;
     }
 
     /** The encoded {@code key} field of a KeyValue (tag, length, UTF-8), made once per name. */
