@@ -1,5 +1,6 @@
 package io.weir.tracing;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -10,7 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 final class TraceIds {
     private TraceIds() {}
 
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     /** A context read from a request: the caller's trace, its span and its sampled flag. */
     record Parent(long traceHi, long traceLo, long spanId, boolean sampled, String traceState) {}
@@ -25,22 +26,25 @@ final class TraceIds {
         return id;
     }
 
+    // the digits are written as Latin-1 bytes: the String takes a copy as they are, where a char[]
+    // would be compressed into one
+
     /** 16 lower-case hex digits. */
     static String hex(long v) {
-        char[] c = new char[16];
+        byte[] c = new byte[16];
         put(c, 0, v);
-        return new String(c);
+        return new String(c, StandardCharsets.ISO_8859_1);
     }
 
     /** 32 lower-case hex digits. */
     static String hex(long hi, long lo) {
-        char[] c = new char[32];
+        byte[] c = new byte[32];
         put(c, 0, hi);
         put(c, 16, lo);
-        return new String(c);
+        return new String(c, StandardCharsets.ISO_8859_1);
     }
 
-    private static void put(char[] c, int at, long v) {
+    private static void put(byte[] c, int at, long v) {
         for (int i = 15; i >= 0; i--) {
             c[at + i] = HEX[(int) (v & 0xf)];
             v >>>= 4;
@@ -49,7 +53,7 @@ final class TraceIds {
 
     /** {@code 00-<trace id>-<span id>-<01|00>}. */
     static String traceparent(long traceHi, long traceLo, long spanId, boolean sampled) {
-        char[] c = new char[55];
+        byte[] c = new byte[55];
         c[0] = '0';
         c[1] = '0';
         c[2] = '-';
@@ -59,8 +63,8 @@ final class TraceIds {
         put(c, 36, spanId);
         c[52] = '-';
         c[53] = '0';
-        c[54] = sampled ? '1' : '0';
-        return new String(c);
+        c[54] = sampled ? (byte) '1' : (byte) '0';
+        return new String(c, StandardCharsets.ISO_8859_1);
     }
 
     /**
