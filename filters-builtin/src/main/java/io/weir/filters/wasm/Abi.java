@@ -59,8 +59,18 @@ final class Abi {
         this.root = root;
     }
 
-    private static long[] r(int v) {
-        return new long[] {v};
+    /**
+     * The one result array of this VM's host functions, refilled by each: Chicory's compiled code
+     * reads {@code [0]} as soon as the host function returns (the interpreter pushes it on its
+     * stack) and keeps nothing, and a host call nested in this one (a guest {@code malloc} that
+     * logs) has returned before this one fills it. Saves an allocation per host call. Worker thread
+     * only, like the VM.
+     */
+    private final long[] result = new long[1];
+
+    private long[] r(int v) {
+        result[0] = v;
+        return result;
     }
 
     private static int u32(long v) {

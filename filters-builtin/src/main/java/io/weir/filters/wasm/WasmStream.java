@@ -38,7 +38,8 @@ final class WasmStream implements HttpFilter {
                         .build());
     }
 
-    private FilterStatus call(String export, long... args) {
+    /** Calls a stream callback; one taking fewer arguments ignores the last ones (0 here). */
+    private FilterStatus call(WasmVm.Export export, long a0, long a1, long a2) {
         if (bypass) {
             return FilterStatus.CONTINUE;
         }
@@ -46,7 +47,7 @@ final class WasmStream implements HttpFilter {
             return afterFailure();
         }
         try {
-            long action = vm.call(root, id, export, args);
+            long action = vm.call(root, id, export, a0, a1, a2);
             return action == 0 ? FilterStatus.CONTINUE : FilterStatus.STOP;
         } catch (WasmVm.VmFailure e) {
             root.failed(vm, e);
@@ -71,14 +72,14 @@ final class WasmStream implements HttpFilter {
 
     @Override
     public FilterStatus onRequestHeaders(Headers headers, boolean endOfStream) {
-        return call("proxy_on_request_headers", id, count(headers), endOfStream ? 1 : 0);
+        return call(vm.onRequestHeaders, id, count(headers), endOfStream ? 1 : 0);
     }
 
     @Override
     public FilterStatus onRequestBody(Body body, boolean endOfStream) {
         requestBody = body;
         try {
-            return call("proxy_on_request_body", id, body.length(), endOfStream ? 1 : 0);
+            return call(vm.onRequestBody, id, body.length(), endOfStream ? 1 : 0);
         } finally {
             requestBody = null;
         }
@@ -88,7 +89,7 @@ final class WasmStream implements HttpFilter {
     public FilterStatus onRequestTrailers(Headers trailers) {
         requestTrailers = trailers;
         try {
-            return call("proxy_on_request_trailers", id, count(trailers));
+            return call(vm.onRequestTrailers, id, count(trailers), 0);
         } finally {
             requestTrailers = null;
         }
@@ -96,14 +97,14 @@ final class WasmStream implements HttpFilter {
 
     @Override
     public FilterStatus onResponseHeaders(Headers headers, boolean endOfStream) {
-        return call("proxy_on_response_headers", id, count(headers), endOfStream ? 1 : 0);
+        return call(vm.onResponseHeaders, id, count(headers), endOfStream ? 1 : 0);
     }
 
     @Override
     public FilterStatus onResponseBody(Body body, boolean endOfStream) {
         responseBody = body;
         try {
-            return call("proxy_on_response_body", id, body.length(), endOfStream ? 1 : 0);
+            return call(vm.onResponseBody, id, body.length(), endOfStream ? 1 : 0);
         } finally {
             responseBody = null;
         }
@@ -113,7 +114,7 @@ final class WasmStream implements HttpFilter {
     public FilterStatus onResponseTrailers(Headers trailers) {
         responseTrailers = trailers;
         try {
-            return call("proxy_on_response_trailers", id, count(trailers));
+            return call(vm.onResponseTrailers, id, count(trailers), 0);
         } finally {
             responseTrailers = null;
         }
@@ -123,7 +124,7 @@ final class WasmStream implements HttpFilter {
     public void onLog() {
         if (!bypass && !vm.failed && root.vm == vm) {
             try {
-                vm.call(root, id, "proxy_on_log", id);
+                vm.call(root, id, vm.onLog, id, 0, 0);
             } catch (WasmVm.VmFailure e) {
                 root.failed(vm, e);
             }
@@ -134,8 +135,8 @@ final class WasmStream implements HttpFilter {
     public void onDestroy() {
         if (!vm.failed && root.vm == vm) {
             try {
-                vm.call(root, id, "proxy_on_done", id);
-                vm.call(root, id, "proxy_on_delete", id);
+                vm.call(root, id, vm.onDone, id, 0, 0);
+                vm.call(root, id, vm.onDelete, id, 0, 0);
             } catch (WasmVm.VmFailure e) {
                 root.failed(vm, e);
             }

@@ -49,8 +49,46 @@ final class WasmVm {
     final Instance instance;
     final Memory memory;
     final Abi abi;
-    private final Map<String, ExportFunction> exports = new HashMap<>();
-    private final Map<String, Integer> arity = new HashMap<>();
+    private final Map<String, Export> exports = new HashMap<>();
+
+    /**
+     * An exported function with its arity and an argument array of that size, resolved once when
+     * the VM is created: the per-request callbacks below are field reads, not two hash lookups per
+     * call (a profile showed {@code HashMap.getNode} under every callback).
+     */
+    static final class Export {
+        final String name;
+        final ExportFunction fn;
+        final int arity;
+
+        /**
+         * Reused for every call of this export: Chicory's compiled {@code call_N} (and the
+         * interpreter's frame) unbox or copy the arguments before any guest code runs and never
+         * keep the array, so a nested call into the VM (a local reply running the response
+         * callbacks) may refill it. Worker thread only, like the VM.
+         */
+        private final long[] args;
+
+        Export(String name, ExportFunction fn, int arity) {
+            this.name = name;
+            this.fn = fn;
+            this.arity = arity;
+            this.args = new long[arity];
+        }
+    }
+
+    /** The stream callbacks, or null when the module does not export them. */
+    final Export onContextCreate;
+
+    final Export onRequestHeaders;
+    final Export onRequestBody;
+    final Export onRequestTrailers;
+    final Export onResponseHeaders;
+    final Export onResponseBody;
+    final Export onResponseTrailers;
+    final Export onLog;
+    final Export onDone;
+    final Export onDelete;
 
     /** Exports no body, trailer callback: streams can skip the kernel's body callbacks. */
     final boolean headersOnly;
@@ -64,7 +102,7 @@ final class WasmVm {
     /** The watchdog slot of the thread that last called in (the VM's worker, after start-up). */
     private Watchdog.Slot slot;
 
-    private ExportFunction malloc;
+    private final Export malloc;
 
     /** Root contexts by id: one per filter using this VM. */
     final Map<Integer, WasmRoot> roots = new HashMap<>();
@@ -122,20 +160,35 @@ final class WasmVm {
         for (int i = 0; i < cm.module.exportSection().exportCount(); i++) {
             var e = cm.module.exportSection().getExport(i);
             if (e.exportType() == com.dylibso.chicory.wasm.types.ExternalType.FUNCTION) {
-                exports.put(e.name(), instance.export(e.name()));
-                arity.put(e.name(), instance.exportType(e.name()).params().size());
+                exports.put(
+                        e.name(),
+                        new Export(
+                                e.name(),
+                                instance.export(e.name()),
+                                instance.exportType(e.name()).params().size()));
             }
         }
+        onContextCreate = exports.get("proxy_on_context_create");
+        onRequestHeaders = exports.get("proxy_on_request_headers");
+        onRequestBody = exports.get("proxy_on_request_body");
+        onRequestTrailers = exports.get("proxy_on_request_trailers");
+        onResponseHeaders = exports.get("proxy_on_response_headers");
+        onResponseBody = exports.get("proxy_on_response_body");
+        onResponseTrailers = exports.get("proxy_on_response_trailers");
+        onLog = exports.get("proxy_on_log");
+        onDone = exports.get("proxy_on_done");
+        onDelete = exports.get("proxy_on_delete");
         headersOnly =
                 !exports.containsKey("proxy_on_request_body")
                         && !exports.containsKey("proxy_on_response_body")
                         && !exports.containsKey("proxy_on_request_trailers")
                         && !exports.containsKey("proxy_on_response_trailers");
-        hasLog = exports.containsKey("proxy_on_log");
-        malloc = exports.get("proxy_on_memory_allocate");
-        if (malloc == null) {
-            malloc = exports.get("malloc");
+        hasLog = onLog != null;
+        Export m = exports.get("proxy_on_memory_allocate");
+        if (m == null) {
+            m = exports.get("malloc");
         }
+        malloc = m;
     }
 
     private static MemoryLimits declaredMemory(CompiledModule cm) {
@@ -185,7 +238,7 @@ final class WasmVm {
                 failed = false; // a command's exit after main is its normal end
             }
         }
-        if (exports.containsKey("main") && arity.get("main") == 2) {
+        if (exports.containsKey("main") && arity("main") == 2) {
             call(abi.root, 0, "main", 0, 0);
         }
     }
@@ -195,8 +248,8 @@ final class WasmVm {
     }
 
     int arity(String export) {
-        Integer a = arity.get(export);
-        return a == null ? -1 : a;
+        Export e = exports.get(export);
+        return e == null ? -1 : e.arity;
     }
 
     /**
@@ -205,20 +258,50 @@ final class WasmVm {
      * end_of_stream}). Returns the first result, or 0.
      */
     long call(WasmRoot owner, int context, String name, long... args) {
-        if (failed) {
-            throw new VmFailure(failureReason, "the VM failed before", null);
-        }
-        ExportFunction f = exports.get(name);
-        if (f == null) {
+        checkUsable();
+        Export e = exports.get(name);
+        if (e == null) {
             return 0;
         }
         long[] a = args;
-        if (a.length != 0) { // the callbacks with arguments: fit them to the export's arity
-            int n = arity(name);
-            if (a.length != n) {
-                a = java.util.Arrays.copyOf(args, n);
-            }
+        if (a.length != 0 && a.length != e.arity) { // fit the arguments to the export's arity
+            a = java.util.Arrays.copyOf(args, e.arity);
         }
+        return invoke(owner, context, e, a);
+    }
+
+    /**
+     * {@link #call} of a callback resolved at creation (null: not exported, answers 0), without a
+     * name lookup or a varargs array: the arguments go into the export's own array, fitted to its
+     * arity; a callback of fewer arguments passes 0 for the rest, as {@link #call} pads them.
+     */
+    long call(WasmRoot owner, int context, Export e, long a0, long a1, long a2) {
+        checkUsable();
+        if (e == null) {
+            return 0;
+        }
+        long[] a = e.args;
+        int n = a.length; // slots past the third stay 0
+        if (n > 0) {
+            a[0] = a0;
+        }
+        if (n > 1) {
+            a[1] = a1;
+        }
+        if (n > 2) {
+            a[2] = a2;
+        }
+        return invoke(owner, context, e, a);
+    }
+
+    private void checkUsable() {
+        if (failed) {
+            throw new VmFailure(failureReason, "the VM failed before", null);
+        }
+    }
+
+    private long invoke(WasmRoot owner, int context, Export e, long[] a) {
+        String name = e.name;
         int prev = effectiveContext;
         WasmRoot prevOwner = abi.root;
         effectiveContext = context;
@@ -230,18 +313,18 @@ final class WasmVm {
         }
         t.arm(timeoutNanos);
         try {
-            long[] r = f.apply(a);
+            long[] r = e.fn.apply(a);
             return r == null || r.length == 0 ? 0 : r[0];
-        } catch (ProcExit e) {
-            throw fail("proc_exit", name + ": " + e.getMessage(), e);
-        } catch (com.dylibso.chicory.runtime.ChicoryInterruptedException e) {
-            throw fail("timeout", name + ": callback ran past callback_timeout", e);
-        } catch (com.dylibso.chicory.wasm.ChicoryException | StackOverflowError e) {
-            throw fail("trap", name + ": " + e.getMessage(), e);
-        } catch (VmFailure e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw fail("trap", name + ": " + e, e);
+        } catch (ProcExit x) {
+            throw fail("proc_exit", name + ": " + x.getMessage(), x);
+        } catch (com.dylibso.chicory.runtime.ChicoryInterruptedException x) {
+            throw fail("timeout", name + ": callback ran past callback_timeout", x);
+        } catch (com.dylibso.chicory.wasm.ChicoryException | StackOverflowError x) {
+            throw fail("trap", name + ": " + x.getMessage(), x);
+        } catch (VmFailure x) {
+            throw x;
+        } catch (RuntimeException x) {
+            throw fail("trap", name + ": " + x, x);
         } finally {
             t.disarm(); // also clears an interrupt that came as the call ended
             effectiveContext = prev;
@@ -266,8 +349,59 @@ final class WasmVm {
         return memory.readBytes(p, n);
     }
 
+    /**
+     * A guest string. Modules pass the same few short strings on every request (a header name and
+     * value kept in their data, a property path), so the last string read at each (pointer,
+     * length), hashed into {@link #STRINGS} slots, is answered again while guest memory still holds
+     * the same bytes: a compare in place instead of a copy into a new array, a UTF-8 decode and a
+     * second copy (the profile had {@code readString} and {@code readBytes} at ~4% of the worker's
+     * samples with the add-header module). A hit means the range was in bounds before, and memory
+     * never shrinks.
+     */
     String readString(long ptr, long len) {
-        return new String(read(ptr, len), StandardCharsets.UTF_8);
+        int p = (int) ptr;
+        int n = (int) (len & 0xFFFFFFFFL);
+        if (n == 0 || n > MAX_CACHED_STRING) {
+            return new String(read(ptr, len), StandardCharsets.UTF_8);
+        }
+        int i = ((p * 0x9E3779B9) ^ n) >>> (32 - STRING_BITS);
+        String s = stringValues[i];
+        byte[] b = stringBytes[i];
+        if (s != null && stringPtrs[i] == p && b.length == n && holds(p, b)) {
+            return s;
+        }
+        b = memory.readBytes(p, n);
+        s = new String(b, StandardCharsets.UTF_8);
+        stringPtrs[i] = p;
+        stringBytes[i] = b;
+        stringValues[i] = s;
+        return s;
+    }
+
+    private static final int STRING_BITS = 4;
+    private static final int STRINGS = 1 << STRING_BITS;
+    private static final int MAX_CACHED_STRING = 128;
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+                    long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private final int[] stringPtrs = new int[STRINGS];
+    private final byte[][] stringBytes = new byte[STRINGS][];
+    private final String[] stringValues = new String[STRINGS];
+
+    /** Whether guest memory at {@code p} holds {@code b}. */
+    private boolean holds(int p, byte[] b) {
+        int k = 0;
+        for (; k + 8 <= b.length; k += 8) {
+            if (memory.readLong(p + k) != (long) LONGS.get(b, k)) {
+                return false;
+            }
+        }
+        for (; k < b.length; k++) {
+            if (memory.read(p + k) != b[k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Copies {@code data} into guest memory it allocates; writes the pointer and size. */
@@ -285,7 +419,12 @@ final class WasmVm {
             throw new VmFailure(
                     "trap", "the module exports neither proxy_on_memory_allocate nor malloc", null);
         }
-        long[] r = malloc.apply(Math.max(size, 1));
+        long[] a = malloc.args; // reused as for the callbacks (Export#args)
+        if (a.length != 1) {
+            a = new long[1];
+        }
+        a[0] = Math.max(size, 1);
+        long[] r = malloc.fn.apply(a);
         int addr = (int) r[0];
         if (addr == 0) {
             throw new VmFailure("trap", "the module could not allocate " + size + " bytes", null);
