@@ -120,7 +120,7 @@ filter_label() { # variant -> what its filter is (for the configs and the summar
     tracing_1pct) echo "no filter; tracing at 1% sampling, OTLP/HTTP exporter to a sink nginx on :$SINK_PORT answering 202" ;;
     tracing_100pct) echo "no filter; tracing at 100% sampling, OTLP/HTTP exporter to a sink nginx on :$SINK_PORT answering 202" ;;
     tracing_100pct_zipkin) echo "no filter; tracing at 100% sampling, Zipkin exporter to a sink nginx on :$SINK_PORT answering 202" ;;
-    tracing_100pct_grpc) echo "no filter; tracing at 100% sampling, OTLP/gRPC exporter to a sink nginx (h2c) on :$GRPC_SINK_PORT answering grpc-status 0" ;;
+    tracing_100pct_grpc) echo "no filter; tracing at 100% sampling, OTLP/gRPC exporter to a sink nginx (h2c) on :$GRPC_SINK_PORT answering grpc-status 0 once it has read the export" ;;
     *) echo "weir.wasm ($(realpath --relative-to="$ROOT" "$(wasm_module "$1")"), $(stat -c %s "$(wasm_module "$1")") bytes)" ;;
   esac
 }
@@ -323,8 +323,11 @@ events { worker_connections 1024; }
 http {
   access_log $WORK/sink/access.log;
   client_body_buffer_size 1m;
-  server { listen 127.0.0.1:$SINK_PORT; location / { return 202; } }
-  server { listen 127.0.0.1:$GRPC_SINK_PORT http2; location / { default_type application/grpc; add_header grpc-status 0; return 200; } }
+  server { listen 127.0.0.1:$SINK_PORT; location / { return 202; } location = /grpc-ok { return 200; } }
+  # gRPC: the whole request is read (proxied to the HTTP sink) before the answer, as a collector
+  # does; a bare 'return 200' answers while the export is still being sent and resets the stream,
+  # and OkHttp then opens a new connection for every export
+  server { listen 127.0.0.1:$GRPC_SINK_PORT http2; location / { rewrite ^ /grpc-ok break; proxy_pass http://127.0.0.1:$SINK_PORT; add_header grpc-status 0; } }
 }
 NGINX
   # on the load core (1) with wrk and the backend: off the proxy's core
