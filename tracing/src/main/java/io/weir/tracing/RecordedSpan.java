@@ -24,10 +24,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
 /**
- * One span as Weir records it: ids as longs, attributes in two small arrays, and nothing else until
- * it is exported, where it is read as OpenTelemetry {@link SpanData} by the SDK's exporters. This
- * replaces the SDK's own span (a lock, a hash map of attributes, hex ids and a context per span) on
- * the request path.
+ * One span as Weir records it: ids as longs, attributes in small arrays, and nothing else until it
+ * ends. Then, with an OTLP exporter, the worker encodes it ({@link #encoded}); the SDK's Zipkin
+ * exporter reads it as OpenTelemetry {@link SpanData} on the export thread instead. This replaces
+ * the SDK's own span (a lock, a hash map of attributes, hex ids and a context per span) on the
+ * request path.
  *
  * <p>Threading: until {@link #end} the span belongs to its request's worker thread; {@code end}
  * hands a sampled span to the {@link SpanPipeline}, whose queue publishes it to the export thread,
