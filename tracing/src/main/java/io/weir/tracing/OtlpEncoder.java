@@ -272,16 +272,8 @@ final class OtlpEncoder {
     private void keyValue(byte[] key, String v) {
         // ASCII (almost every value) is written char by char, with no byte[] made for it
         int n = v.length();
-        int any = 1 + varintSize(n) + n;
-        int kvLen = key.length + 1 + varintSize(any) + any;
-        ensure(2 + 5 + kvLen);
         int start = pos;
-        buf[pos++] = (9 << 3) | 2;
-        varint(kvLen);
-        System.arraycopy(key, 0, buf, pos, key.length);
-        pos += key.length;
-        buf[pos++] = (2 << 3) | 2;
-        varint(any);
+        keyValueHead(key, 1 + varintSize(n) + n);
         buf[pos++] = (1 << 3) | 2;
         varint(n);
         byte[] b = buf;
@@ -301,15 +293,7 @@ final class OtlpEncoder {
     private void keyValueUtf8(byte[] key, String v) {
         byte[] b = v.getBytes(StandardCharsets.UTF_8);
         int n = b.length;
-        int any = 1 + varintSize(n) + n;
-        int kvLen = key.length + 1 + varintSize(any) + any;
-        ensure(2 + 5 + kvLen);
-        buf[pos++] = (9 << 3) | 2;
-        varint(kvLen);
-        System.arraycopy(key, 0, buf, pos, key.length);
-        pos += key.length;
-        buf[pos++] = (2 << 3) | 2;
-        varint(any);
+        keyValueHead(key, 1 + varintSize(n) + n);
         buf[pos++] = (1 << 3) | 2;
         varint(n);
         System.arraycopy(b, 0, buf, pos, n);
@@ -317,7 +301,16 @@ final class OtlpEncoder {
     }
 
     private void keyValue(byte[] key, long v) {
-        int any = 1 + varintSize(v);
+        keyValueHead(key, 1 + varintSize(v));
+        buf[pos++] = (3 << 3) | 0;
+        varint(v);
+    }
+
+    /**
+     * A KeyValue (Span field 9) up to its AnyValue's contents: the lengths computed first, so it is
+     * written in one pass; makes room for the {@code any} bytes of the AnyValue that follow.
+     */
+    private void keyValueHead(byte[] key, int any) {
         int kvLen = key.length + 1 + varintSize(any) + any;
         ensure(2 + 5 + kvLen);
         buf[pos++] = (9 << 3) | 2;
@@ -326,8 +319,6 @@ final class OtlpEncoder {
         pos += key.length;
         buf[pos++] = (2 << 3) | 2;
         varint(any);
-        buf[pos++] = (3 << 3) | 0;
-        varint(v);
     }
 
     private void keyValue(byte[] key, boolean v) {

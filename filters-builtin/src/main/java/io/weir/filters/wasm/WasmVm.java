@@ -179,10 +179,10 @@ final class WasmVm {
         onDone = exports.get("proxy_on_done");
         onDelete = exports.get("proxy_on_delete");
         headersOnly =
-                !exports.containsKey("proxy_on_request_body")
-                        && !exports.containsKey("proxy_on_response_body")
-                        && !exports.containsKey("proxy_on_request_trailers")
-                        && !exports.containsKey("proxy_on_response_trailers");
+                onRequestBody == null
+                        && onResponseBody == null
+                        && onRequestTrailers == null
+                        && onResponseTrailers == null;
         hasLog = onLog != null;
         Export m = exports.get("proxy_on_memory_allocate");
         if (m == null) {
