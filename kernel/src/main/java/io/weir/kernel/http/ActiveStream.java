@@ -42,8 +42,8 @@ final class ActiveStream {
     String query; // raw, without '?', or null
     String authority;
     String requestId;
-    String traceId; // the trace's id (32 hex digits) when the tracer traces this request, else null
     TraceSpan span; // the SERVER span when a tracer is configured, else null
+    private TraceSpan sampledSpan; // span, when it is sampled (its trace id goes into exemplars)
     long spanStartNanos; // System.nanoTime() when the span started
     RouteEntry route;
     boolean expectContinue;
@@ -151,7 +151,7 @@ final class ActiveStream {
         spanStartNanos = System.nanoTime();
         span = tracer.startServerSpan(head.method, h::get);
         if (span.isSampled()) {
-            traceId = span.traceId();
+            sampledSpan = span;
         }
     }
 
@@ -643,7 +643,8 @@ final class ActiveStream {
         if (responseCode != 0) {
             st.countResponse(slot(), responseCode);
         }
-        st.rqTime.record(slot(), durNanos / 1e6, traceId);
+        long endMillis = startMillis + durNanos / 1_000_000;
+        st.rqTime.record(slot(), durNanos / 1e6, sampledSpan, endMillis);
         IstioMetrics.Reporter istio = hcm.lr.istio;
         if (istio != null) {
             istio.record(
@@ -655,7 +656,8 @@ final class ActiveStream {
                     durNanos / 1e6,
                     bytesReceived,
                     bytesSent,
-                    traceId);
+                    sampledSpan,
+                    endMillis);
         }
         if (router != null) {
             router.release();
@@ -695,7 +697,7 @@ final class ActiveStream {
                         router == null ? null : router.clusterName(),
                         hcm.remoteIp,
                         details,
-                        traceId,
+                        sampledSpan == null ? null : sampledSpan.traceId(),
                         h,
                         responseHeaders);
         for (AccessLog l : hcm.lr.accessLogs) {

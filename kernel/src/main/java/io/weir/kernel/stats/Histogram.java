@@ -1,5 +1,6 @@
 package io.weir.kernel.stats;
 
+import io.weir.spi.tracing.TraceSpan;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -33,24 +34,67 @@ public final class Histogram {
     }
 
     /**
-     * The most recent traced value of one bucket: OpenMetrics' exemplar, rendered as {@code #
-     * {trace_id="..."} value timestamp} after the bucket's line.
-     *
-     * @param traceId 32 lower-case hex digits
-     * @param value the recorded value
-     * @param epochMillis when it was recorded
+     * How long a bucket's exemplar stands before a newer traced value replaces it. Prometheus'
+     * client_java samples exemplars the same way (at most one per bucket every 90 ms by default): a
+     * bucket of a busy histogram always shows a trace from the last fraction of a second, and a
+     * request pays for an exemplar only a few times a second, not on every traced request.
      */
-    public record Exemplar(String traceId, double value, long epochMillis) {}
+    public static final long EXEMPLAR_REFRESH_MILLIS = 100;
 
     /**
-     * Records one value, and when {@code traceId} is not null keeps it as the exemplar of the
-     * value's bucket (replacing the previous one; this allocates, so only traced requests pay).
+     * A recent traced value of one bucket: OpenMetrics' exemplar, rendered as {@code #
+     * {trace_id="..."} value timestamp} after the bucket's line. The trace id is read from the span
+     * only when the exemplar is rendered.
      */
-    public void record(int slot, double value, String traceId) {
+    public static final class Exemplar {
+        private final Object trace; // the trace id (String) or the span (TraceSpan) that has it
+        private final double value;
+        private final long epochMillis;
+
+        private Exemplar(Object trace, double value, long epochMillis) {
+            this.trace = trace;
+            this.value = value;
+            this.epochMillis = epochMillis;
+        }
+
+        /** 32 lower-case hex digits. */
+        public String traceId() {
+            return trace instanceof TraceSpan s ? s.traceId() : (String) trace;
+        }
+
+        /** The recorded value. */
+        public double value() {
+            return value;
+        }
+
+        /** When it was recorded. */
+        public long epochMillis() {
+            return epochMillis;
+        }
+    }
+
+    /**
+     * Records one value; when {@code span} is not null it may become the exemplar of the value's
+     * bucket: when the bucket has none, or one at least {@link #EXEMPLAR_REFRESH_MILLIS} older than
+     * {@code epochMillis}. Only then does it allocate.
+     */
+    public void record(int slot, double value, TraceSpan span, long epochMillis) {
+        recordExemplar(slot, value, span, epochMillis);
+    }
+
+    /** As {@link #record(int, double, TraceSpan, long)}, with the trace id (32 hex digits). */
+    public void record(int slot, double value, String traceId, long epochMillis) {
+        recordExemplar(slot, value, traceId, epochMillis);
+    }
+
+    private void recordExemplar(int slot, double value, Object trace, long epochMillis) {
         record(slot, value);
-        if (traceId != null && !Double.isNaN(value)) {
-            exemplars.lazySet(
-                    bucket(value), new Exemplar(traceId, value, System.currentTimeMillis()));
+        if (trace != null && !Double.isNaN(value)) {
+            int b = bucket(value);
+            Exemplar old = exemplars.getPlain(b); // another worker's write may show late: harmless
+            if (old == null || epochMillis - old.epochMillis >= EXEMPLAR_REFRESH_MILLIS) {
+                exemplars.lazySet(b, new Exemplar(trace, value, epochMillis));
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package io.weir.kernel.stats;
 
+import io.weir.spi.tracing.TraceSpan;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -203,7 +204,8 @@ public final class IstioMetrics {
          * @param durationMs request duration
          * @param requestBytes request body bytes received
          * @param responseBytes response body bytes sent
-         * @param traceId the trace's id when the request was traced, else null (an exemplar)
+         * @param span the request's SERVER span when it is sampled, else null (a possible exemplar)
+         * @param epochMillis when the request ended
          */
         public void record(
                 int slot,
@@ -214,7 +216,8 @@ public final class IstioMetrics {
                 double durationMs,
                 long requestBytes,
                 long responseBytes,
-                String traceId) {
+                TraceSpan span,
+                long epochMillis) {
             SlotCache cache = slots[slot];
             Series s;
             if (slot == stats.workers()) {
@@ -225,7 +228,7 @@ public final class IstioMetrics {
                 s = cache.get(this, authority, responseCode, responseFlags, flagsText);
             }
             s.requests.inc(slot);
-            s.duration.record(slot, durationMs, traceId);
+            s.duration.record(slot, durationMs, span, epochMillis);
             s.requestBytes.record(slot, requestBytes);
             s.responseBytes.record(slot, responseBytes);
         }

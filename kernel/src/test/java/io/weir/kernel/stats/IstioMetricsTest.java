@@ -2,6 +2,9 @@ package io.weir.kernel.stats;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.weir.spi.tracing.HeaderWriter;
+import io.weir.spi.tracing.SpanKind;
+import io.weir.spi.tracing.TraceSpan;
 import org.junit.jupiter.api.Test;
 
 class IstioMetricsTest {
@@ -33,7 +36,17 @@ class IstioMetricsTest {
     @Test
     void inboundRequestsReportAsTheDestinationWithThisWorkloadsLabels() {
         istio.reporter(false)
-                .record(0, "reviews:9080", 200, 0, IstioMetricsTest::flags, 12.5, 10, 300, null);
+                .record(
+                        0,
+                        "reviews:9080",
+                        200,
+                        0,
+                        IstioMetricsTest::flags,
+                        12.5,
+                        10,
+                        300,
+                        null,
+                        0L);
         String labels =
                 "{reporter=\"destination\",source_workload=\"unknown\","
                         + "source_workload_namespace=\"unknown\",source_principal=\"unknown\","
@@ -71,7 +84,8 @@ class IstioMetricsTest {
                         1,
                         0,
                         19,
-                        null);
+                        null,
+                        0L);
         String out = stats.renderPrometheus();
         assertThat(out)
                 .contains(
@@ -95,9 +109,9 @@ class IstioMetricsTest {
     void aRequestWithoutResponseCountsWithCodeZeroAndSeriesAreReusedPerTuple() {
         IstioMetrics.Reporter r = istio.reporter(false);
         for (int i = 0; i < 5; i++) {
-            r.record(0, "a", 0, 0, IstioMetricsTest::flags, 1, 0, 0, null);
-            r.record(1, "b", 200, 0, IstioMetricsTest::flags, 1, 0, 0, null);
-            r.record(stats.otherSlot(), "c", 200, 0, IstioMetricsTest::flags, 1, 0, 0, null);
+            r.record(0, "a", 0, 0, IstioMetricsTest::flags, 1, 0, 0, null, 0L);
+            r.record(1, "b", 200, 0, IstioMetricsTest::flags, 1, 0, 0, null, 0L);
+            r.record(stats.otherSlot(), "c", 200, 0, IstioMetricsTest::flags, 1, 0, 0, null, 0L);
         }
         assertThat(stats.renderPrometheus())
                 .contains(
@@ -114,9 +128,9 @@ class IstioMetricsTest {
     void outboundAuthoritiesBeyondTheCapShareTheUnknownService() {
         IstioMetrics.Reporter r = istio.reporter(true);
         for (int i = 0; i < IstioMetrics.MAX_SERVICES_PER_SLOT + 5; i++) {
-            r.record(0, "svc" + i, 200, 0, IstioMetricsTest::flags, 1, 0, 0, null);
+            r.record(0, "svc" + i, 200, 0, IstioMetricsTest::flags, 1, 0, 0, null, 0L);
         }
-        r.record(0, null, 200, 0, IstioMetricsTest::flags, 1, 0, 0, null);
+        r.record(0, null, 200, 0, IstioMetricsTest::flags, 1, 0, 0, null, 0L);
         assertThat(stats.renderPrometheus())
                 .contains("destination_service=\"svc0\"")
                 .doesNotContain(
@@ -136,13 +150,14 @@ class IstioMetricsTest {
                         7,
                         0,
                         0,
-                        "4bf92f3577b34da6a3ce929d0e0e4736");
+                        new IdSpan("4bf92f3577b34da6a3ce929d0e0e4736"),
+                        1_700_000_000_000L);
         assertThat(stats.renderPrometheus()).doesNotContain("trace_id");
         assertThat(stats.renderOpenMetrics())
                 .containsPattern(
                         "istio_request_duration_milliseconds_bucket\\{[^}]*le=\"10\"\\} 1"
                                 + " # \\{trace_id=\"4bf92f3577b34da6a3ce929d0e0e4736\"\\} 7"
-                                + " [0-9]+\\.[0-9]{3}\n")
+                                + " 1700000000\\.000\n")
                 .containsPattern("le=\"5\"\\} 0\n");
     }
 
@@ -168,5 +183,43 @@ class IstioMetricsTest {
                 .isEqualTo("bookinfo");
         assertThat(IstioMetrics.serviceNamespace("example.com")).isEqualTo("unknown");
         assertThat(IstioMetrics.serviceNamespace("reviews")).isEqualTo("unknown");
+    }
+
+    /** A sampled span that has only its trace id: what an exemplar reads. */
+    private record IdSpan(String traceId) implements TraceSpan {
+        @Override
+        public String spanId() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean isSampled() {
+            return true;
+        }
+
+        @Override
+        public TraceSpan startChild(String name, SpanKind kind, long startEpochNanos) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void inject(HeaderWriter headers) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void setAttribute(String key, String value) {}
+
+        @Override
+        public void setAttribute(String key, long value) {}
+
+        @Override
+        public void setError(String description) {}
+
+        @Override
+        public void end() {}
+
+        @Override
+        public void end(long endEpochNanos) {}
     }
 }

@@ -122,7 +122,11 @@ class PrometheusScrapeIntegrationTest {
                             "weir_test_traced_ms",
                             "Test histogram with an exemplar",
                             Stats.DEFAULT_MS_BUCKETS)
-                    .record(weir.server.stats().otherSlot(), 7, TRACE_ID);
+                    .record(
+                            weir.server.stats().otherSlot(),
+                            7,
+                            TRACE_ID,
+                            System.currentTimeMillis());
             int promPort = startPrometheus(weir.adminPort());
             awaitReady(promPort);
             awaitQuery(promPort, "up{job=\"weir\"}", 1);
