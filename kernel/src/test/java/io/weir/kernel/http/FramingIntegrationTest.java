@@ -330,7 +330,8 @@ class FramingIntegrationTest {
             RawClient.Response interim = c.read(true, false);
             assertThat(interim.status()).isEqualTo(100);
             assertThat(interim.reason()).isEqualTo("Continue");
-            assertThat(up.requests()).isZero();
+            // the request head may already be on its way upstream (Weir forwards it with the 100,
+            // as Envoy does), so whether the upstream has seen it yet is a race: not asserted
             c.send("hello");
             RawClient.Response r = c.read();
             assertThat(r.status()).isEqualTo(200);
