@@ -75,8 +75,8 @@ public final class Histogram {
 
     /**
      * Records one value; when {@code span} is not null it may become the exemplar of the value's
-     * bucket: when the bucket has none, or one at least {@link #EXEMPLAR_REFRESH_MILLIS} older than
-     * {@code epochMillis}. Only then does it allocate.
+     * bucket: when the bucket has none, or one at least {@link #EXEMPLAR_REFRESH_MILLIS} away from
+     * {@code epochMillis} (older, or newer after a clock step back). Only then does it allocate.
      */
     public void record(int slot, double value, TraceSpan span, long epochMillis) {
         recordExemplar(slot, value, span, epochMillis);
@@ -92,7 +92,9 @@ public final class Histogram {
         if (trace != null && !Double.isNaN(value)) {
             int b = bucket(value);
             Exemplar old = exemplars.getPlain(b); // another worker's write may show late: harmless
-            if (old == null || epochMillis - old.epochMillis >= EXEMPLAR_REFRESH_MILLIS) {
+            // a wall clock stepped back by more than the interval replaces it too, so it cannot
+            // stand until the clock catches up; workers' slightly out-of-order ends do not
+            if (old == null || Math.abs(epochMillis - old.epochMillis) >= EXEMPLAR_REFRESH_MILLIS) {
                 exemplars.lazySet(b, new Exemplar(trace, value, epochMillis));
             }
         }

@@ -65,5 +65,10 @@ class OpenMetricsTest {
                                 + "4\"} 60 1700000000.250\n");
         assertThat(h.exemplar(1)).isNull();
         assertThat(stats.renderPrometheus()).doesNotContain("#{").doesNotContain("trace_id");
+        // the wall clock stepped back an hour: the next traced value replaces the exemplar at once
+        h.record(0, 0.9, "00000000000000000000000000000005", t + 100 - 3_600_000);
+        assertThat(h.exemplar(0).traceId()).endsWith("5");
+        h.record(0, 0.9, "00000000000000000000000000000006", t + 150 - 3_600_000);
+        assertThat(h.exemplar(0).traceId()).endsWith("5");
     }
 }
