@@ -69,6 +69,16 @@ class HttpPosterTest {
             thread.start();
         }
 
+        /** A server that answers every request of every connection with {@code response}. */
+        static Server answering(String response) throws IOException {
+            return new Server(
+                    (srv, s) -> {
+                        while (srv.read(s) != null) {
+                            write(s, response);
+                        }
+                    });
+        }
+
         URI uri() {
             return URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/v1/traces");
         }
@@ -143,13 +153,7 @@ class HttpPosterTest {
 
     @Test
     void postsOverOneKeptAliveConnectionWithItsHeadersAndTheExactBody() throws Exception {
-        try (Server server =
-                new Server(
-                        (srv, s) -> {
-                            while (srv.read(s) != null) {
-                                write(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-                            }
-                        })) {
+        try (Server server = Server.answering("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")) {
             poster = new HttpPoster(server.uri(), "application/x-protobuf", Duration.ofSeconds(5));
             byte[] b = body(100_000);
             for (int i = 0; i < 3; i++) {
@@ -190,19 +194,13 @@ class HttpPosterTest {
     @Test
     void skipsInterimAnswersAndReadsAChunkedBodyToItsEnd() throws Exception {
         try (Server server =
-                new Server(
-                        (srv, s) -> {
-                            while (srv.read(s) != null) {
-                                write(
-                                        s,
-                                        "HTTP/1.1 100 Continue\r\n\r\n"
-                                                + "HTTP/1.1 200 OK\r\n"
-                                                + "Transfer-Encoding: chunked\r\n\r\n"
-                                                + "5;ext=1\r\nhello\r\n"
-                                                + "a\r\n0123456789\r\n"
-                                                + "0\r\nx-trailer: 1\r\n\r\n");
-                            }
-                        })) {
+                Server.answering(
+                        "HTTP/1.1 100 Continue\r\n\r\n"
+                                + "HTTP/1.1 200 OK\r\n"
+                                + "Transfer-Encoding: chunked\r\n\r\n"
+                                + "5;ext=1\r\nhello\r\n"
+                                + "a\r\n0123456789\r\n"
+                                + "0\r\nx-trailer: 1\r\n\r\n")) {
             poster = new HttpPoster(server.uri(), "application/json", Duration.ofSeconds(5));
             assertThat(poster.post(body(5), 0, 5)).isEqualTo(200);
             // the body was read exactly: the next answer on the same connection parses
@@ -214,15 +212,8 @@ class HttpPosterTest {
     @Test
     void returnsTheStatusOfAnErrorAnswerAndKeepsTheConnection() throws Exception {
         try (Server server =
-                new Server(
-                        (srv, s) -> {
-                            while (srv.read(s) != null) {
-                                write(
-                                        s,
-                                        "HTTP/1.1 503 Service Unavailable\r\n"
-                                                + "Content-Length: 4\r\n\r\nbusy");
-                            }
-                        })) {
+                Server.answering(
+                        "HTTP/1.1 503 Service Unavailable\r\n" + "Content-Length: 4\r\n\r\nbusy")) {
             poster = new HttpPoster(server.uri(), "application/json", Duration.ofSeconds(5));
             assertThat(poster.post(body(5), 0, 5)).isEqualTo(503);
             assertThat(poster.post(body(5), 0, 5)).isEqualTo(503);

@@ -43,7 +43,6 @@ final class ActiveStream {
     String authority;
     String requestId;
     TraceSpan span; // the SERVER span when a tracer is configured, else null
-    private TraceSpan sampledSpan; // span, when it is sampled (its trace id goes into exemplars)
     long spanStartNanos; // System.nanoTime() when the span started
     RouteEntry route;
     boolean expectContinue;
@@ -150,9 +149,14 @@ final class ActiveStream {
         HeaderMap h = head.headers;
         spanStartNanos = System.nanoTime();
         span = tracer.startServerSpan(head.method, h::get);
-        if (span.isSampled()) {
-            sampledSpan = span;
-        }
+    }
+
+    /**
+     * The SERVER span when it is sampled (its trace id goes into exemplars and logs), else null.
+     */
+    private TraceSpan sampledSpan() {
+        TraceSpan sp = span;
+        return sp != null && sp.isSampled() ? sp : null;
     }
 
     /** The SERVER span's attributes (OpenTelemetry HTTP conventions, then Weir's), then its end. */
@@ -644,7 +648,8 @@ final class ActiveStream {
             st.countResponse(slot(), responseCode);
         }
         long endMillis = startMillis + durNanos / 1_000_000;
-        st.rqTime.record(slot(), durNanos / 1e6, sampledSpan, endMillis);
+        TraceSpan sampled = sampledSpan();
+        st.rqTime.record(slot(), durNanos / 1e6, sampled, endMillis);
         IstioMetrics.Reporter istio = hcm.lr.istio;
         if (istio != null) {
             istio.record(
@@ -656,7 +661,7 @@ final class ActiveStream {
                     durNanos / 1e6,
                     bytesReceived,
                     bytesSent,
-                    sampledSpan,
+                    sampled,
                     endMillis);
         }
         if (router != null) {
@@ -669,12 +674,12 @@ final class ActiveStream {
             chain.finish();
         }
         if (!hcm.lr.accessLogs.isEmpty()) {
-            log(durNanos);
+            log(durNanos, sampled);
         }
         hcm.streamDone(this);
     }
 
-    private void log(long durNanos) {
+    private void log(long durNanos, TraceSpan sampled) {
         HeaderMap h = head == null ? null : head.headers;
         AccessLogEntry e =
                 new AccessLogEntry(
@@ -697,7 +702,7 @@ final class ActiveStream {
                         router == null ? null : router.clusterName(),
                         hcm.remoteIp,
                         details,
-                        sampledSpan == null ? null : sampledSpan.traceId(),
+                        sampled == null ? null : sampled.traceId(),
                         h,
                         responseHeaders);
         for (AccessLog l : hcm.lr.accessLogs) {

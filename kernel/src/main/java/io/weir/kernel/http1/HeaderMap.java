@@ -128,10 +128,7 @@ public final class HeaderMap {
                 w++;
             }
         }
-        for (int i = w * 2; i < n * 2; i++) {
-            kv[i] = null;
-        }
-        size = w;
+        truncate(w);
     }
 
     /** Removes the fields from index {@code start} on whose name {@code test} accepts. */
@@ -146,10 +143,15 @@ public final class HeaderMap {
                 w++;
             }
         }
-        for (int i = w * 2; i < size * 2; i++) {
+        truncate(w);
+    }
+
+    /** Keeps the first {@code n} fields, clearing the slots of the rest. */
+    private void truncate(int n) {
+        for (int i = n * 2; i < size * 2; i++) {
             kv[i] = null;
         }
-        size = w;
+        size = n;
     }
 
     public void forEach(BiConsumer<String, String> action) {

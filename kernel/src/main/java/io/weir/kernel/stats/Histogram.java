@@ -88,9 +88,12 @@ public final class Histogram {
     }
 
     private void recordExemplar(int slot, double value, Object trace, long epochMillis) {
-        record(slot, value);
-        if (trace != null && !Double.isNaN(value)) {
-            int b = bucket(value);
+        if (Double.isNaN(value)) {
+            return;
+        }
+        int b = bucket(value);
+        add(slot, b, value);
+        if (trace != null) {
             Exemplar old = exemplars.getPlain(b); // another worker's write may show late: harmless
             // a wall clock stepped back by more than the interval replaces it too, so it cannot
             // stand until the clock catches up; workers' slightly out-of-order ends do not
@@ -107,10 +110,13 @@ public final class Histogram {
 
     /** Records one value; NaN is ignored. */
     public void record(int slot, double value) {
-        if (Double.isNaN(value)) {
-            return;
+        if (!Double.isNaN(value)) {
+            add(slot, bucket(value), value);
         }
-        int b = bucket(value);
+    }
+
+    /** Counts {@code value}, of bucket {@code b}, in {@code slot}. */
+    private void add(int slot, int b, double value) {
         if (slot >= 0 && slot < workers) {
             int base = Slots.base(slot, stride);
             Slots.add(cells, base + b, 1);
