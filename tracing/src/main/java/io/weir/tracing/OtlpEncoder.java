@@ -7,6 +7,7 @@ import io.weir.spi.tracing.SpanKind;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -23,7 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * 10 dropped_attributes_count, 15 status, 16 flags (fixed32); Status 2 message, 3 code; KeyValue 1
  * key, 2 value; AnyValue 1 string, 2 bool, 3 int, 4 double.
  *
- * <p>Threading: one instance per exporter, used by the export thread only.
+ * <p>Threading: one instance per exporter, used by the export thread only, and one per worker
+ * thread for its span blocks ({@link #forBlocks}).
  */
 final class OtlpEncoder {
     // span flags: the sampled trace flag, and "the parent's is-remote bit is known" (+ its value)
@@ -39,13 +41,6 @@ final class OtlpEncoder {
         e.keyValue(keyField("weir.force_sampled"), true);
         FORCED_ATTRIBUTE = Arrays.copyOf(e.buf, e.pos);
     }
-
-    /**
-     * The workers' encoders: a span is encoded on the worker that ends it, while its fields are
-     * still in that core's cache (see {@link #spanBytes}).
-     */
-    private static final ThreadLocal<OtlpEncoder> SPAN_ENCODER =
-            ThreadLocal.withInitial(() -> new OtlpEncoder(new byte[0], new byte[0], 2048));
 
     private final byte[] resource;
     private final byte[] scope;
@@ -67,16 +62,69 @@ final class OtlpEncoder {
     }
 
     /**
-     * The {@code Span} message of {@code s} (its fields, without tag or length), encoded by the
-     * calling thread's encoder. The pipeline calls it as a span ends, on the worker: reading the
-     * span there is cheap, where the export thread, hundreds of spans later, would fetch every
-     * field and attribute value from memory again.
+     * An encoder for one worker's {@link SpanBlock}s: {@link #appendSpan} writes each span it ends
+     * into one growing buffer, while the span's fields are still in that core's cache, and the
+     * pipeline takes the buffer whole ({@link #takeBuffer}). The export thread then copies a few
+     * contiguous blocks instead of reading a span and its bytes back per span.
      */
-    static byte[] spanBytes(RecordedSpan s) {
-        OtlpEncoder e = SPAN_ENCODER.get();
-        e.pos = 0;
-        e.span(s);
-        return Arrays.copyOf(e.buf, e.pos);
+    static OtlpEncoder forBlocks(int capacity) {
+        return new OtlpEncoder(new byte[0], new byte[0], capacity);
+    }
+
+    /** Appends {@code s} as one {@code ScopeSpans.spans} field: tag, length, Span. */
+    void appendSpan(RecordedSpan s) {
+        tag(2, 2);
+        int slot = begin();
+        span(s);
+        end(slot);
+    }
+
+    /**
+     * Hands over the buffer with what was appended ({@link #length} bytes); goes on in {@code
+     * fresh}.
+     */
+    byte[] takeBuffer(byte[] fresh) {
+        byte[] b = buf;
+        buf = fresh;
+        pos = 0;
+        return b;
+    }
+
+    /**
+     * Encodes one request holding the spans of {@code blocks}, in order. The nested lengths are
+     * known from the blocks' lengths, so the header is written first and each block copied once.
+     */
+    void encodeBlocks(List<SpanBlock> blocks) {
+        long spans = 0;
+        for (SpanBlock b : blocks) {
+            spans += b.length();
+        }
+        long scopeSpans = 1 + varintSize(scope.length) + scope.length + spans;
+        long resourceSpans =
+                1
+                        + varintSize(resource.length)
+                        + resource.length
+                        + 1
+                        + varintSize(scopeSpans)
+                        + scopeSpans;
+        long total = 1 + varintSize(resourceSpans) + resourceSpans;
+        if (total > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("export request over 2 GiB");
+        }
+        pos = 0;
+        ensure((int) total);
+        tag(1, 2);
+        varint(resourceSpans);
+        tag(1, 2);
+        bytes(resource);
+        tag(2, 2);
+        varint(scopeSpans);
+        tag(1, 2);
+        bytes(scope);
+        for (SpanBlock b : blocks) {
+            System.arraycopy(b.bytes(), 0, buf, pos, b.length());
+            pos += b.length();
+        }
     }
 
     /** The encoded request; valid until the next call. */
@@ -101,16 +149,7 @@ final class OtlpEncoder {
         tag(1, 2);
         bytes(scope);
         for (Object o : spans) {
-            RecordedSpan s = (RecordedSpan) o;
-            tag(2, 2);
-            byte[] done = s.encoded;
-            if (done != null) {
-                bytes(done);
-            } else {
-                int sp = begin();
-                span(s);
-                end(sp);
-            }
+            appendSpan((RecordedSpan) o);
         }
         end(ss);
         end(rs);

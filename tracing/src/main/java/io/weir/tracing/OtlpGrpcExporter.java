@@ -28,7 +28,7 @@ import okhttp3.Response;
  * <p>Threading: {@link #export} runs on the export thread only and blocks for at most the export
  * timeout; it accepts only {@link RecordedSpan}s.
  */
-final class OtlpGrpcExporter implements SpanExporter {
+final class OtlpGrpcExporter implements SpanExporter, BlockExporter {
     static final String PATH = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
     private static final MediaType GRPC = MediaType.get("application/grpc");
 
@@ -60,6 +60,17 @@ final class OtlpGrpcExporter implements SpanExporter {
     @Override
     public CompletableResultCode export(Collection<SpanData> spans) {
         encoder.encode(spans);
+        return send();
+    }
+
+    @Override
+    public CompletableResultCode exportBlocks(List<SpanBlock> blocks) {
+        encoder.encodeBlocks(blocks);
+        return send();
+    }
+
+    /** Sends the encoder's request as one gRPC message. */
+    private CompletableResultCode send() {
         int n = encoder.length();
         if (frame.length < n + 5) {
             frame = new byte[Math.max(frame.length * 2, n + 5)];

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * OTLP/HTTP with protobuf ({@code POST /v1/traces}, {@code application/x-protobuf}): the request
@@ -16,10 +17,10 @@ import java.util.Collection;
  * keep-alive; {@code https://} endpoints use TLS). A 2xx answer is a success, anything else or no
  * answer within the export timeout a failure (the {@link SpanPipeline} counts it).
  *
- * <p>Threading: {@link #export} runs on the export thread only and blocks for at most the export
- * timeout; it accepts only {@link RecordedSpan}s.
+ * <p>Threading: {@link #export} and {@link #exportBlocks} run on the export thread only and block
+ * for at most the export timeout; {@code export} accepts only {@link RecordedSpan}s.
  */
-final class OtlpHttpExporter implements SpanExporter {
+final class OtlpHttpExporter implements SpanExporter, BlockExporter {
 
     private final HttpPoster poster;
     private final OtlpEncoder encoder;
@@ -35,6 +36,17 @@ final class OtlpHttpExporter implements SpanExporter {
     @Override
     public CompletableResultCode export(Collection<SpanData> spans) {
         encoder.encode(spans);
+        return post();
+    }
+
+    @Override
+    public CompletableResultCode exportBlocks(List<SpanBlock> blocks) {
+        encoder.encodeBlocks(blocks);
+        return post();
+    }
+
+    /** Posts the encoder's request. */
+    private CompletableResultCode post() {
         String problem;
         try {
             int status = poster.post(encoder.buffer(), 0, encoder.length());

@@ -25,14 +25,15 @@ import java.util.function.BiConsumer;
 
 /**
  * One span as Weir records it: ids as longs, attributes in small arrays, and nothing else until it
- * ends. Then, with an OTLP exporter, the worker encodes it ({@link #encoded}); the SDK's Zipkin
- * exporter reads it as OpenTelemetry {@link SpanData} on the export thread instead. This replaces
- * the SDK's own span (a lock, a hash map of attributes, hex ids and a context per span) on the
- * request path.
+ * ends. Then, with an OTLP exporter, the worker encodes it into its span block ({@link
+ * SpanPipeline}) and drops it; the SDK's Zipkin exporter reads it as OpenTelemetry {@link SpanData}
+ * on the export thread instead. This replaces the SDK's own span (a lock, a hash map of attributes,
+ * hex ids and a context per span) on the request path.
  *
  * <p>Threading: until {@link #end} the span belongs to its request's worker thread; {@code end}
- * hands a sampled span to the {@link SpanPipeline}, whose queue publishes it to the export thread,
- * which only reads it. An unsampled span records nothing; it carries ids for propagation only.
+ * hands a sampled span to the {@link SpanPipeline}, which encodes it there (OTLP) or queues it for
+ * the export thread, which then only reads it. An unsampled span records nothing; it carries ids
+ * for propagation only.
  */
 final class RecordedSpan implements TraceSpan, SpanData {
     /** Attributes beyond this many are counted and dropped (OpenTelemetry's limit is 128). */
@@ -97,12 +98,6 @@ final class RecordedSpan implements TraceSpan, SpanData {
     private String errorDescription;
     private String traceIdHex;
     private String spanIdHex;
-
-    /**
-     * The OTLP {@code Span} message, when the pipeline's exporter speaks OTLP: written by the
-     * worker as the span ends, before the queue publishes the span to the export thread.
-     */
-    byte[] encoded;
 
     RecordedSpan(
             WeirTracer tracer,

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -18,27 +19,46 @@ import java.util.concurrent.locks.LockSupport;
  * processor (export when {@code max_export_batch_size} spans wait or {@code schedule_delay} has
  * passed; at most {@code max_queue_size} wait; an export may take {@code export_timeout}).
  *
+ * <p>With an OTLP exporter ({@link BlockExporter}) each worker thread encodes the spans it ends
+ * into its own lane, one growing buffer, and publishes the buffer as a {@link SpanBlock} once it
+ * holds a batch; the export thread takes blocks whose spans are older than {@code schedule_delay}
+ * itself. Per span that is one uncontended lock and the encoding, with no object per span left for
+ * the export thread, which copies a few contiguous blocks into each request. With another exporter
+ * (Zipkin) the spans themselves are queued.
+ *
  * <p>Threading: {@link #offer} runs on any worker and never blocks: a full queue drops the span
  * (counted). Everything else runs on the export thread {@code weir-trace-export}, so a slow or
  * absent backend costs the workers nothing. Each failed export counts once as a failure and its
- * spans as dropped.
+ * spans as dropped. {@code max_queue_size} bounds the published spans plus the offering worker's
+ * lane; every other worker's lane may hold up to one more batch.
  */
 final class SpanPipeline implements AutoCloseable {
+    private static final int FIRST_BLOCK_BYTES = 64 * 1024;
+
     private final SpanExporter exporter;
+    private final BlockExporter blockExporter; // the exporter, when it takes encoded blocks
     private final int maxQueueSize;
     private final int batchSize;
     private final long delayNanos;
     private final long timeoutMillis;
     private final ConcurrentLinkedQueue<RecordedSpan> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger queued = new AtomicInteger();
+    private final ConcurrentLinkedQueue<SpanBlock> blocks = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger(); // published, not yet exported
+    private final ThreadLocal<Lane> lane = ThreadLocal.withInitial(this::newLane);
+    private final CopyOnWriteArrayList<Lane> lanes = new CopyOnWriteArrayList<>();
     private final Metrics.Counter dropped;
     private final Metrics.Counter failures;
     private final Metrics.Counter exported;
     private final Thread thread;
     private volatile boolean closing;
 
-    /** Whether the exporter writes OTLP: then spans are encoded as they are queued. */
-    private final boolean encodeOnOffer;
+    /** One worker thread's spans not yet published; guarded by its own lock. */
+    private static final class Lane {
+        final Thread owner = Thread.currentThread();
+        final OtlpEncoder encoder = OtlpEncoder.forBlocks(FIRST_BLOCK_BYTES);
+        int spans;
+        long firstNanos; // when the first of them was appended
+    }
 
     SpanPipeline(
             SpanExporter exporter,
@@ -48,8 +68,7 @@ final class SpanPipeline implements AutoCloseable {
             Duration exportTimeout,
             Metrics metrics) {
         this.exporter = exporter;
-        this.encodeOnOffer =
-                exporter instanceof OtlpHttpExporter || exporter instanceof OtlpGrpcExporter;
+        this.blockExporter = exporter instanceof BlockExporter b ? b : null;
         this.maxQueueSize = maxQueueSize;
         this.batchSize = batchSize;
         this.delayNanos = Math.max(1, scheduleDelay.toNanos());
@@ -69,20 +88,27 @@ final class SpanPipeline implements AutoCloseable {
         thread.start();
     }
 
+    private Lane newLane() {
+        Lane l = new Lane();
+        lanes.add(l);
+        return l;
+    }
+
     /**
      * Queues an ended sampled span, or drops it (counted) when the queue is full. Any thread. For
-     * an OTLP exporter the span is encoded here, on the worker that ended it ({@link
-     * OtlpEncoder#spanBytes}).
+     * an OTLP exporter the span is encoded here, on the worker that ended it, into that thread's
+     * lane.
      */
     void offer(RecordedSpan span) {
+        if (blockExporter != null) {
+            append(span);
+            return;
+        }
         int n = queued.incrementAndGet();
         if (n > maxQueueSize) {
             queued.decrementAndGet();
             dropped.inc();
             return;
-        }
-        if (encodeOnOffer) {
-            span.encoded = OtlpEncoder.spanBytes(span); // published by the queue
         }
         queue.offer(span);
         if (n == batchSize) {
@@ -90,16 +116,85 @@ final class SpanPipeline implements AutoCloseable {
         }
     }
 
+    private void append(RecordedSpan span) {
+        Lane l = lane.get();
+        int published;
+        synchronized (l) {
+            if (queued.get() + l.spans >= maxQueueSize) {
+                dropped.inc();
+                return;
+            }
+            if (l.spans == 0) {
+                l.firstNanos = System.nanoTime();
+            }
+            l.encoder.appendSpan(span);
+            l.spans++;
+            if (l.spans < batchSize) {
+                return;
+            }
+            published = publish(l);
+        }
+        if (published >= batchSize) {
+            LockSupport.unpark(thread); // a full batch waits: export it now
+        }
+    }
+
+    /** Publishes what {@code l} holds as one block; returns how many spans are queued. */
+    private int publish(Lane l) {
+        int n = l.spans;
+        int len = l.encoder.length();
+        byte[] b = l.encoder.takeBuffer(new byte[Math.max(FIRST_BLOCK_BYTES, len + (len >> 3))]);
+        l.spans = 0;
+        blocks.offer(new SpanBlock(b, len, n));
+        return queued.addAndGet(n);
+    }
+
+    /**
+     * Publishes every lane whose first span waited {@code schedule_delay} (every lane when {@code
+     * all}); returns {@code now} when it published any, else when the next one is due (at the
+     * latest one delay from now).
+     */
+    private long publishDue(long now, boolean all) {
+        long next = now + delayNanos;
+        boolean any = false;
+        for (Lane l : lanes) {
+            synchronized (l) {
+                if (l.spans > 0) {
+                    long due = l.firstNanos + delayNanos;
+                    if (all || due - now <= 0) {
+                        publish(l);
+                        any = true;
+                    } else if (due - now < next - now) {
+                        next = due;
+                    }
+                } else if (!l.owner.isAlive()) {
+                    lanes.remove(l); // its thread is gone and it holds nothing
+                }
+            }
+        }
+        return any ? now : next;
+    }
+
     private void run() {
         long deadline = System.nanoTime() + delayNanos;
         while (!closing) {
-            long wait = deadline - System.nanoTime();
+            long now = System.nanoTime();
+            if (blockExporter != null) {
+                long due = publishDue(now, false);
+                if (due - deadline < 0) {
+                    deadline = due;
+                }
+            }
+            long wait = deadline - now;
             if (queued.get() < batchSize && wait > 0) {
                 LockSupport.parkNanos(this, wait);
                 continue;
             }
             exportBatch();
             deadline = System.nanoTime() + delayNanos;
+        }
+        if (blockExporter != null) {
+            publishDue(System.nanoTime(), true);
         }
         while (exportBatch() > 0) { // closing: what is queued goes out
             continue;
@@ -111,30 +206,52 @@ final class SpanPipeline implements AutoCloseable {
      * spans it took.
      */
     private int exportBatch() {
-        List<SpanData> batch = new ArrayList<>(Math.min(batchSize, Math.max(1, queued.get())));
-        RecordedSpan s;
-        while (batch.size() < batchSize && (s = queue.poll()) != null) {
-            batch.add(s);
-        }
-        if (batch.isEmpty()) {
-            return 0;
-        }
-        int n = batch.size();
-        queued.addAndGet(-n);
+        int n;
         CompletableResultCode r;
-        try {
-            r = exporter.export(batch);
-        } catch (RuntimeException e) {
-            r = CompletableResultCode.ofExceptionalFailure(e);
+        if (blockExporter != null) {
+            List<SpanBlock> batch = new ArrayList<>();
+            n = 0;
+            SpanBlock b;
+            while ((b = blocks.peek()) != null && (n == 0 || n + b.spans() <= batchSize)) {
+                blocks.poll(); // the export thread is the only consumer
+                batch.add(b);
+                n += b.spans();
+            }
+            if (n == 0) {
+                return 0;
+            }
+            queued.addAndGet(-n);
+            try {
+                r = blockExporter.exportBlocks(batch);
+            } catch (RuntimeException e) {
+                r = CompletableResultCode.ofExceptionalFailure(e);
+            }
+        } else {
+            List<SpanData> batch = new ArrayList<>(Math.min(batchSize, Math.max(1, queued.get())));
+            RecordedSpan s;
+            while (batch.size() < batchSize && (s = queue.poll()) != null) {
+                batch.add(s);
+            }
+            if (batch.isEmpty()) {
+                return 0;
+            }
+            n = batch.size();
+            queued.addAndGet(-n);
+            try {
+                r = exporter.export(batch);
+            } catch (RuntimeException e) {
+                r = CompletableResultCode.ofExceptionalFailure(e);
+            }
         }
         CompletableResultCode result = r;
+        int count = n;
         result.whenComplete(
                 () -> {
                     if (result.isSuccess()) {
-                        exported.add(n);
+                        exported.add(count);
                     } else {
                         failures.inc();
-                        dropped.add(n);
+                        dropped.add(count);
                     }
                 });
         result.join(timeoutMillis, TimeUnit.MILLISECONDS);
@@ -150,6 +267,15 @@ final class SpanPipeline implements AutoCloseable {
             thread.join(timeoutMillis + 2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        for (Lane l : lanes) {
+            synchronized (l) {
+                if (l.spans > 0) {
+                    dropped.add(l.spans); // offered after the last export: never sent
+                }
+                l.spans = 0;
+                l.encoder.takeBuffer(new byte[0]); // the lane outlives the pipeline in its thread
+            }
         }
         exporter.shutdown().join(timeoutMillis + 2000, TimeUnit.MILLISECONDS);
     }

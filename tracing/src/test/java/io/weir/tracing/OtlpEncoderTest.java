@@ -37,16 +37,41 @@ class OtlpEncoderTest {
         tracer.close();
     }
 
+    private static OtlpEncoder encoder() {
+        return new OtlpEncoder(
+                Resource.getDefault()
+                        .merge(
+                                Resource.create(
+                                        io.opentelemetry.api.common.Attributes.of(
+                                                OtelTracerProvider.SERVICE_NAME, "svc"))),
+                InstrumentationScopeInfo.create("io.weir"));
+    }
+
     private static ExportTraceServiceRequest encode(List<SpanData> spans) throws Exception {
-        OtlpEncoder e =
-                new OtlpEncoder(
-                        Resource.getDefault()
-                                .merge(
-                                        Resource.create(
-                                                io.opentelemetry.api.common.Attributes.of(
-                                                        OtelTracerProvider.SERVICE_NAME, "svc"))),
-                        InstrumentationScopeInfo.create("io.weir"));
+        OtlpEncoder e = encoder();
         e.encode(spans);
+        return ExportTraceServiceRequest.parseFrom(ByteString.copyFrom(e.buffer(), 0, e.length()));
+    }
+
+    /**
+     * The same spans as workers' blocks: spans {@code [0, split)} appended by one block encoder,
+     * the rest by another (both start with a buffer too small, so they grow), then one request.
+     */
+    private static ExportTraceServiceRequest encodeBlocks(List<SpanData> spans, int split)
+            throws Exception {
+        List<SpanBlock> blocks = new ArrayList<>();
+        for (List<SpanData> part :
+                List.of(spans.subList(0, split), spans.subList(split, spans.size()))) {
+            OtlpEncoder w = OtlpEncoder.forBlocks(16);
+            for (SpanData s : part) {
+                w.appendSpan((RecordedSpan) s);
+            }
+            int len = w.length();
+            blocks.add(new SpanBlock(w.takeBuffer(new byte[16]), len, part.size()));
+            assertThat(w.length()).isZero();
+        }
+        OtlpEncoder e = encoder();
+        e.encodeBlocks(blocks);
         return ExportTraceServiceRequest.parseFrom(ByteString.copyFrom(e.buffer(), 0, e.length()));
     }
 
@@ -155,6 +180,7 @@ class OtlpEncoderTest {
             spans.add((SpanData) s);
         }
         ExportTraceServiceRequest req = encode(spans);
+        assertThat(encodeBlocks(spans, 300)).isEqualTo(req);
         List<Span> got = req.getResourceSpans(0).getScopeSpans(0).getSpansList();
         assertThat(got).hasSize(700);
         for (int i = 0; i < 700; i++) {
@@ -188,10 +214,7 @@ class OtlpEncoderTest {
             spans.add((SpanData) s);
         }
         ExportTraceServiceRequest onExport = encode(spans);
-        for (SpanData s : spans) {
-            ((RecordedSpan) s).encoded = OtlpEncoder.spanBytes((RecordedSpan) s);
-        }
-        ExportTraceServiceRequest onEnd = encode(spans);
+        ExportTraceServiceRequest onEnd = encodeBlocks(spans, 5);
         assertThat(onEnd).isEqualTo(onExport);
         List<Span> got = onEnd.getResourceSpans(0).getScopeSpans(0).getSpansList();
         assertThat(got).hasSize(8);

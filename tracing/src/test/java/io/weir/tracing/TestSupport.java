@@ -1,6 +1,11 @@
 package io.weir.tracing;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -60,6 +65,58 @@ final class TestSupport {
 
         List<SpanData> next() throws InterruptedException {
             List<SpanData> b = batches.poll(10, TimeUnit.SECONDS);
+            if (b == null) {
+                throw new AssertionError("no batch exported within 10 s");
+            }
+            return b;
+        }
+
+        @Override
+        public CompletableResultCode flush() {
+            return CompletableResultCode.ofSuccess();
+        }
+
+        @Override
+        public CompletableResultCode shutdown() {
+            shutdown = true;
+            return CompletableResultCode.ofSuccess();
+        }
+    }
+
+    /**
+     * An OTLP exporter that takes the workers' encoded blocks: keeps each request's spans, decoded
+     * with opentelemetry-proto; answers success, or failure when told to.
+     */
+    static final class Blocks implements SpanExporter, BlockExporter {
+        final LinkedBlockingQueue<List<Span>> batches = new LinkedBlockingQueue<>();
+        final List<Integer> blockCounts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile boolean fail;
+        volatile boolean shutdown;
+        private final OtlpEncoder encoder =
+                new OtlpEncoder(Resource.getDefault(), InstrumentationScopeInfo.create("io.weir"));
+
+        @Override
+        public CompletableResultCode exportBlocks(List<SpanBlock> blocks) {
+            blockCounts.add(blocks.size());
+            encoder.encodeBlocks(blocks);
+            try {
+                ExportTraceServiceRequest r =
+                        ExportTraceServiceRequest.parseFrom(
+                                ByteString.copyFrom(encoder.buffer(), 0, encoder.length()));
+                batches.add(r.getResourceSpans(0).getScopeSpans(0).getSpansList());
+            } catch (InvalidProtocolBufferException e) {
+                throw new AssertionError(e);
+            }
+            return fail ? CompletableResultCode.ofFailure() : CompletableResultCode.ofSuccess();
+        }
+
+        @Override
+        public CompletableResultCode export(Collection<SpanData> spans) {
+            throw new AssertionError("an OTLP exporter's spans come in blocks");
+        }
+
+        List<Span> next() throws InterruptedException {
+            List<Span> b = batches.poll(10, TimeUnit.SECONDS);
             if (b == null) {
                 throw new AssertionError("no batch exported within 10 s");
             }

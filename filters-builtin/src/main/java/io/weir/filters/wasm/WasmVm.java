@@ -1,5 +1,6 @@
 package io.weir.filters.wasm;
 
+import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportFunction;
@@ -154,6 +155,7 @@ final class WasmVm {
                         .withImportValues(ImportValues.builder().withFunctions(fns).build())
                         .withMachineFactory(cm.machines)
                         .withMemoryLimits(new MemoryLimits(initial, max))
+                        .withMemoryFactory(ByteArrayMemory::new)
                         .withStart(false)
                         .build();
         this.memory = instance.memory();
