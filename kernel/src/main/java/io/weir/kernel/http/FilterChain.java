@@ -695,12 +695,15 @@ final class FilterChain {
     // ---- end ------------------------------------------------------------------------------
 
     /**
-     * The stream is over: at the end of this event-loop iteration each filter that saw the request
-     * gets {@code onLog}, then every filter {@code onDestroy}; held buffers are released.
+     * The stream is over: each filter that saw the request gets {@code onLog}, then every filter
+     * {@code onDestroy}; held buffers are released. Done now when no filter callback is running
+     * (the usual end: the last response bytes passed the chain); when the stream ends inside a
+     * filter's callback (a local reply, a failure), at the end of this event-loop iteration, so no
+     * filter is destroyed while one of its callbacks is on the stack.
      */
     void finish() {
         releaseHeld();
-        if (s.hcm.channel.eventLoop().isShuttingDown()) {
+        if (depth == 0 || s.hcm.channel.eventLoop().isShuttingDown()) {
             destroy();
             return;
         }
