@@ -215,12 +215,13 @@ final class OtlpEncoder {
 
     /**
      * The attributes of the last span of one kind, as encoded (Span field 9 each, back to back).
-     * Spans of one kind set the same keys in the same order, and most values are the same String
-     * instances request after request (the method, the route and cluster names, a connection's
-     * addresses) or the same number (a status, a port), so most of a span's attributes are copied
-     * from here in a few runs. Kept in a few flat arrays rather than an object per attribute: the
-     * worker's request processing evicts it from the cache between two spans, and fewer cache lines
-     * are fetched back.
+     * Spans of one kind set the same keys in the same order, and most values repeat request after
+     * request: the same String instances (the method, the route and cluster names, a connection's
+     * addresses), equal Strings parsed anew from each request (a path, a user agent), or the same
+     * number (a status, a port); so most of a span's attributes are copied from here in a few runs.
+     * Kept in a few flat arrays rather than an object per attribute: the worker's request
+     * processing evicts it from the cache between two spans, and fewer cache lines are fetched
+     * back.
      */
     private static final class Section {
         final String[] keys = new String[RecordedSpan.MAX_ATTRIBUTES];
@@ -248,7 +249,11 @@ final class OtlpEncoder {
             String string = s.stringValue(i);
             long number = s.longValue(i);
             boolean sameKey = i < c.count && c.keys[i] == key;
-            if (sameKey && c.strings[i] == string && (string != null || c.numbers[i] == number)) {
+            boolean sameValue =
+                    string != null
+                            ? string == c.strings[i] || string.equals(c.strings[i])
+                            : c.strings[i] == null && c.numbers[i] == number;
+            if (sameKey && sameValue) {
                 int from = i == 0 ? 0 : c.ends[i - 1];
                 if (from != runTo) {
                     copy(c.bytes, runFrom, runTo);

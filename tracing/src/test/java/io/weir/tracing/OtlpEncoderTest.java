@@ -203,7 +203,9 @@ class OtlpEncoderTest {
                 s.setAttribute("weir.route", route);
             } else {
                 s.setAttribute("weir.route", i < 3 ? route : "route-b");
-                s.setAttribute("url.path", i % 2 == 0 ? "/same" : "/p\u00fc" + i);
+                // i == 4: an equal value in another String, as a path parsed anew per request
+                String same = i == 4 ? new String("/same".toCharArray()) : "/same";
+                s.setAttribute("url.path", i % 2 == 0 ? same : "/p\u00fc" + i);
             }
             if (i == 6) {
                 s.setAttribute("http.response.status_code", "two hundred"); // a string this time
