@@ -18,9 +18,17 @@
 
 #include "weir_proxy_wasm.h"
 
-/* The configured header; one plugin per VM, so the last proxy_on_configure wins. */
+/* The configured header; one plugin per VM, so the last proxy_on_configure wins. Their lengths
+ * are kept too, so a request does not measure them again. */
 static char *header_name;
 static char *header_value;
+static size_t header_name_len;
+static size_t header_value_len;
+
+static void add_header(uint32_t map_id) {
+    proxy_add_header_map_value(map_id, header_name, header_name_len,
+                               (const uint8_t *)header_value, header_value_len);
+}
 
 static const char *skip_space(const char *p) {
     while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
@@ -170,6 +178,8 @@ uint32_t proxy_on_configure(uint32_t root_context_id, uint32_t configuration_siz
     free(header_value);
     header_name = name;
     header_value = value;
+    header_name_len = strlen(name);
+    header_value_len = strlen(value);
     return 1;
 }
 
@@ -180,7 +190,7 @@ uint32_t proxy_on_request_headers(uint32_t context_id, uint32_t num_headers,
     (void)num_headers;
     (void)end_of_stream;
     if (header_name != NULL) {
-        weir_add_header(PROXY_MAP_HTTP_REQUEST_HEADERS, header_name, header_value);
+        add_header(PROXY_MAP_HTTP_REQUEST_HEADERS);
     }
     return PROXY_ACTION_CONTINUE;
 }
@@ -192,7 +202,7 @@ uint32_t proxy_on_response_headers(uint32_t context_id, uint32_t num_headers,
     (void)num_headers;
     (void)end_of_stream;
     if (header_name != NULL) {
-        weir_add_header(PROXY_MAP_HTTP_RESPONSE_HEADERS, header_name, header_value);
+        add_header(PROXY_MAP_HTTP_RESPONSE_HEADERS);
     }
     return PROXY_ACTION_CONTINUE;
 }
