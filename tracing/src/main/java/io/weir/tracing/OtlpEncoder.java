@@ -174,7 +174,13 @@ final class OtlpEncoder {
             fixed64BigEndian(s.parentSpanId);
         }
         tag(5, 2);
-        string(s.name());
+        Section sec = sections[kind.ordinal()];
+        String name = s.name();
+        if (name != sec.name) { // spans of a kind mostly share their name's String
+            sec.name = name;
+            sec.nameBytes = name.getBytes(StandardCharsets.UTF_8);
+        }
+        bytes(sec.nameBytes);
         tag(6, 0);
         varint(
                 switch (kind) {
@@ -186,7 +192,7 @@ final class OtlpEncoder {
         fixed64(s.startNanos());
         tag(8, 1);
         fixed64(s.endNanos());
-        attributes(s, sections[kind.ordinal()]);
+        attributes(s, sec);
         if (s.forced) {
             bytesRaw(FORCED_ATTRIBUTE);
         }
@@ -231,6 +237,8 @@ final class OtlpEncoder {
         int[] ends = new int[RecordedSpan.MAX_ATTRIBUTES]; // where attribute i ends in bytes
         byte[] bytes = new byte[512];
         int count;
+        String name; // the last span's name, and its UTF-8
+        byte[] nameBytes;
     }
 
     // per span kind: INTERNAL, SERVER, CLIENT

@@ -197,7 +197,7 @@ class OtlpEncoderTest {
         String route = "route-a"; // one instance, as the kernel passes a route's name
         List<SpanData> spans = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            TraceSpan s = tracer.startServerSpan("GET", h -> null);
+            TraceSpan s = tracer.startServerSpan(i == 3 ? "POST" : "GET", h -> null);
             if (i == 5) { // another order of keys at the same indexes
                 s.setAttribute("url.path", "/p" + i);
                 s.setAttribute("weir.route", route);
@@ -223,6 +223,7 @@ class OtlpEncoderTest {
         for (int i = 0; i < 8; i++) {
             Map<String, Object> a = attrs(got.get(i).getAttributesList());
             assertThat(hex(got.get(i).getSpanId())).isEqualTo(spans.get(i).getSpanId());
+            assertThat(got.get(i).getName()).isEqualTo(i == 3 ? "POST" : "GET");
             assertThat(a.get("weir.route")).isEqualTo(i < 3 || i == 5 ? "route-a" : "route-b");
             assertThat(a.get("url.path"))
                     .isEqualTo(
