@@ -128,7 +128,9 @@ class FilterChainIntegrationTest {
                             "test.upper", factory("test.upper", FilterChainIntegrationTest::upper),
                             "test.boom", factory("test.boom", ctx -> new Boom()),
                             "test.deny", factory("test.deny", FilterChainIntegrationTest::deny),
-                            "test.late", factory("test.late", FilterChainIntegrationTest::late)));
+                            "test.late", factory("test.late", FilterChainIntegrationTest::late),
+                            "test.deny_rec",
+                                    factory("test.deny_rec", FilterChainIntegrationTest::denyRec)));
 
     /** Pauses the request and continues it from a 20 ms timer. */
     static HttpFilter timer(StreamContext ctx) {
@@ -217,6 +219,29 @@ class FilterChainIntegrationTest {
                                 .responseFlag("RL")
                                 .build());
                 return FilterStatus.STOP;
+            }
+        };
+    }
+
+    /** Answers 403 from inside its request callback, recording when the callback returns. */
+    static HttpFilter denyRec(StreamContext ctx) {
+        return new HttpFilter() {
+            @Override
+            public FilterStatus onRequestHeaders(Headers h, boolean eos) {
+                EVENTS.add("d:reqHeaders:enter");
+                ctx.sendLocalReply(LocalReply.status(403).body("no").build());
+                EVENTS.add("d:reqHeaders:return");
+                return FilterStatus.STOP;
+            }
+
+            @Override
+            public void onLog() {
+                EVENTS.add("d:log");
+            }
+
+            @Override
+            public void onDestroy() {
+                EVENTS.add("d:destroy");
             }
         };
     }
@@ -421,6 +446,35 @@ class FilterChainIntegrationTest {
             assertThat(denied.headers().get("retry-after")).isEqualTo("1");
             // the local reply passed the earlier filter's response callback
             assertThat(denied.headers().get("x-resp-tag")).isEqualTo("base");
+        }
+    }
+
+    @Test
+    void aStreamEndedInsideACallbackIsLoggedAndDestroyedOnlyAfterThatCallbackReturns()
+            throws Exception {
+        EVENTS.clear();
+        String filters =
+                """
+                        - name: test.rec
+                          config: { tag: a }
+                        - name: test.deny_rec
+                """;
+        try (TestUpstream up = new TestUpstream("up");
+                Weir w = Weir.start(yaml(up.address(), up.address(), filters, ""), 1, REGISTRY)) {
+            RawClient.Response r = get(w, "/x", "");
+            assertThat(r.status()).isEqualTo(403);
+            awaitEvent("d:destroy");
+            assertThat(EVENTS)
+                    .containsSubsequence(
+                            "a:reqHeaders:true",
+                            "d:reqHeaders:enter",
+                            "a:respHeaders:403",
+                            "d:reqHeaders:return",
+                            "a:log:403",
+                            "d:log",
+                            "a:destroy",
+                            "d:destroy");
+            assertThat(up.requests()).isZero();
         }
     }
 
