@@ -137,22 +137,18 @@ final class OtlpEncoder {
         return pos;
     }
 
-    /** Encodes one request holding {@code spans} (every one a {@link RecordedSpan}). */
+    /**
+     * Encodes one request holding {@code spans} (every one a {@link RecordedSpan}): the spans as
+     * one block, then the request around it ({@link #encodeBlocks}).
+     */
     void encode(Collection<?> spans) {
         pos = 0;
-        tag(1, 2);
-        int rs = begin();
-        tag(1, 2);
-        bytes(resource);
-        tag(2, 2);
-        int ss = begin();
-        tag(1, 2);
-        bytes(scope);
         for (Object o : spans) {
             appendSpan((RecordedSpan) o);
         }
-        end(ss);
-        end(rs);
+        int len = pos;
+        byte[] block = takeBuffer(new byte[buf.length]);
+        encodeBlocks(List.of(new SpanBlock(block, len, spans.size())));
     }
 
     private void span(RecordedSpan s) {

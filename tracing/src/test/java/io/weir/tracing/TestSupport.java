@@ -52,19 +52,19 @@ final class TestSupport {
     }
 
     /** Keeps every exported batch; answers success, or failure when told to. */
-    static final class Batches implements SpanExporter {
-        final LinkedBlockingQueue<List<SpanData>> batches = new LinkedBlockingQueue<>();
+    abstract static class Kept<T> implements SpanExporter {
+        final LinkedBlockingQueue<List<T>> batches = new LinkedBlockingQueue<>();
         volatile boolean fail;
         volatile boolean shutdown;
 
-        @Override
-        public CompletableResultCode export(Collection<SpanData> spans) {
-            batches.add(new ArrayList<>(spans));
+        /** Keeps {@code batch} and answers as told. */
+        CompletableResultCode keep(List<T> batch) {
+            batches.add(batch);
             return fail ? CompletableResultCode.ofFailure() : CompletableResultCode.ofSuccess();
         }
 
-        List<SpanData> next() throws InterruptedException {
-            List<SpanData> b = batches.poll(10, TimeUnit.SECONDS);
+        List<T> next() throws InterruptedException {
+            List<T> b = batches.poll(10, TimeUnit.SECONDS);
             if (b == null) {
                 throw new AssertionError("no batch exported within 10 s");
             }
@@ -83,55 +83,38 @@ final class TestSupport {
         }
     }
 
+    /** The spans themselves, as a Zipkin-like exporter gets them. */
+    static final class Batches extends Kept<SpanData> {
+        @Override
+        public CompletableResultCode export(Collection<SpanData> spans) {
+            return keep(new ArrayList<>(spans));
+        }
+    }
+
     /**
      * An OTLP exporter that takes the workers' encoded blocks: keeps each request's spans, decoded
-     * with opentelemetry-proto; answers success, or failure when told to.
+     * with opentelemetry-proto.
      */
-    static final class Blocks implements SpanExporter, BlockExporter {
-        final LinkedBlockingQueue<List<Span>> batches = new LinkedBlockingQueue<>();
-        final List<Integer> blockCounts = new java.util.concurrent.CopyOnWriteArrayList<>();
-        volatile boolean fail;
-        volatile boolean shutdown;
+    static final class Blocks extends Kept<Span> implements BlockExporter {
         private final OtlpEncoder encoder =
                 new OtlpEncoder(Resource.getDefault(), InstrumentationScopeInfo.create("io.weir"));
 
         @Override
         public CompletableResultCode exportBlocks(List<SpanBlock> blocks) {
-            blockCounts.add(blocks.size());
             encoder.encodeBlocks(blocks);
             try {
                 ExportTraceServiceRequest r =
                         ExportTraceServiceRequest.parseFrom(
                                 ByteString.copyFrom(encoder.buffer(), 0, encoder.length()));
-                batches.add(r.getResourceSpans(0).getScopeSpans(0).getSpansList());
+                return keep(r.getResourceSpans(0).getScopeSpans(0).getSpansList());
             } catch (InvalidProtocolBufferException e) {
                 throw new AssertionError(e);
             }
-            return fail ? CompletableResultCode.ofFailure() : CompletableResultCode.ofSuccess();
         }
 
         @Override
         public CompletableResultCode export(Collection<SpanData> spans) {
             throw new AssertionError("an OTLP exporter's spans come in blocks");
-        }
-
-        List<Span> next() throws InterruptedException {
-            List<Span> b = batches.poll(10, TimeUnit.SECONDS);
-            if (b == null) {
-                throw new AssertionError("no batch exported within 10 s");
-            }
-            return b;
-        }
-
-        @Override
-        public CompletableResultCode flush() {
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode shutdown() {
-            shutdown = true;
-            return CompletableResultCode.ofSuccess();
         }
     }
 
