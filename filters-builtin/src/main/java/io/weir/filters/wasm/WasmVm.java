@@ -123,6 +123,7 @@ final class WasmVm {
         this.abi = abi;
         this.watchdog = watchdog;
         this.timeoutNanos = timeoutNanos;
+        watchdog.register(timeoutNanos);
         abi.vm = this;
         List<ImportFunction> fns = new ArrayList<>();
         for (int i = 0; i < cm.module.importSection().importCount(); i++) {

@@ -1,0 +1,65 @@
+package io.weir.filters.wasm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The watchdog on its own: its scan period, and when it interrupts a call. */
+class WatchdogTest {
+    private static final long MS = 1_000_000L;
+
+    @Test
+    void scansEveryHalfOfTheShortestTimeoutRegisteredWithinBounds() {
+        Watchdog w = new Watchdog("test-watchdog-period");
+        assertThat(w.periodNanos()).as("no VM yet").isEqualTo(Watchdog.MAX_PERIOD_NANOS);
+        w.register(50 * MS);
+        assertThat(w.periodNanos()).isEqualTo(25 * MS);
+        w.register(2_000 * MS);
+        assertThat(w.periodNanos()).as("a longer timeout does not raise it").isEqualTo(25 * MS);
+        w.register(100_000L);
+        assertThat(w.periodNanos()).as("floor").isEqualTo(Watchdog.MIN_PERIOD_NANOS);
+        Watchdog w2 = new Watchdog("test-watchdog-period-2");
+        w2.register(60_000 * MS);
+        assertThat(w2.periodNanos()).as("ceiling").isEqualTo(Watchdog.MAX_PERIOD_NANOS);
+    }
+
+    @Test
+    void aCallPastItsTimeoutIsInterruptedNotBeforeIt() {
+        Watchdog w = new Watchdog("test-watchdog-fire");
+        long timeout = 40 * MS;
+        w.register(timeout);
+        Watchdog.Slot slot = w.slot();
+        long t0 = System.nanoTime();
+        slot.arm(timeout);
+        while (!Thread.currentThread().isInterrupted()) {
+            assertThat(System.nanoTime() - t0)
+                    .as("interrupted within seconds")
+                    .isLessThan(TimeUnit.SECONDS.toNanos(10));
+            Thread.onSpinWait();
+        }
+        long took = System.nanoTime() - t0;
+        assertThat(slot.disarm()).as("the call was interrupted").isTrue();
+        assertThat(Thread.currentThread().isInterrupted()).as("flag cleared").isFalse();
+        assertThat(took).as("not before the timeout").isGreaterThanOrEqualTo(timeout);
+    }
+
+    @Test
+    void callsShorterThanTheTimeoutAreNeverInterruptedThoughTheyOutlastSeveralScans() {
+        Watchdog w = new Watchdog("test-watchdog-short");
+        long timeout = 40 * MS;
+        w.register(timeout); // scans every 20 ms
+        Watchdog.Slot slot = w.slot();
+        long start = System.nanoTime();
+        for (int i = 0; i < 12; i++) { // 12 back-to-back calls of 15 ms: 180 ms armed in all
+            slot.arm(timeout);
+            long t0 = System.nanoTime();
+            while (System.nanoTime() - t0 < 15 * MS) {
+                Thread.onSpinWait();
+            }
+            assertThat(Thread.currentThread().isInterrupted()).as("call %d", i).isFalse();
+            assertThat(slot.disarm()).as("call %d", i).isFalse();
+        }
+        assertThat(System.nanoTime() - start).isGreaterThan(4 * timeout);
+    }
+}
