@@ -33,7 +33,7 @@ final class OtlpGrpcExporter implements SpanExporter, BlockExporter {
     private static final MediaType GRPC = MediaType.get("application/grpc");
 
     private final String url;
-    private final OkHttpClient client;
+    final OkHttpClient client; // package-private for the tests
     private final OtlpEncoder encoder;
     private byte[] frame = new byte[64 * 1024];
     private final ExportOutage outage;
@@ -52,6 +52,7 @@ final class OtlpGrpcExporter implements SpanExporter, BlockExporter {
                         .connectTimeout(timeout)
                         .callTimeout(timeout)
                         .retryOnConnectionFailure(false)
+                        .socketFactory(NoDelaySockets.INSTANCE)
                         .build();
         this.encoder = new OtlpEncoder(resource, scope);
         this.outage = new ExportOutage(url);
