@@ -46,7 +46,9 @@
 # that answers 202): targets <= 1.02 / <= 1.10; tracing_100pct_zipkin is tracing_100pct with the Zipkin
 # exporter (to the sink's /api/v2/spans), tracing_100pct_grpc with OTLP/gRPC (to the same nginx on
 # BACKEND_PORT + 22, h2c, answering grpc-status 0), targets <= 1.10; the sink runs on core 1 with wrk
-# and the backend; the check wants a traceparent at the backend. The summary goes to stdout and to
+# and the backend; the check wants a traceparent at the backend. Each tracing run records Weir's
+# span totals at shutdown (exported, dropped); a tracing variant that dropped more than 0.1% of its
+# spans is not judged against its target (its exporter did less work). The summary goes to stdout and to
 # bench/results/filter-cost-<stamp>.md (filter-cost-wasm-<stamp>.md with FILTER=wasm and VARIANTS
 # unset); the shared reports of every run (.md, .raw.tsv, meta.txt) and the check responses to the
 # directory of the same name.
@@ -442,6 +444,8 @@ for i in $(seq "$RUNS"); do
     s="$(basename "$after" .md)"
     cp "$after" "$OUTDIR/$i-$v-$s.md"; cp "${after%.md}.raw.tsv" "$OUTDIR/$i-$v-$s.raw.tsv"
     cp "$PEER_BENCH_DIR/run/meta.txt" "$OUTDIR/$i-$v-$s.meta.txt"
+    # Weir's totals at shutdown (tracing variants): a run whose exporter dropped spans did less work
+    grep -ho 'span export stopped: .*' "$PEER_BENCH_DIR/run/ours.out" >"$OUTDIR/$i-$v-$s.spans.txt" 2>/dev/null || true
     printf '%s\t%s\t%s\n' "$i" "$v" "$OUTDIR/$i-$v-$s" >>"$LIST"
   done
 done
@@ -477,7 +481,13 @@ runs_ = []
 for line in open(lst):
     i, v, base = line.rstrip("\n").split("\t")
     meta, rows = load(base)
-    runs_.append(dict(i=int(i), v=v, stamp=meta["stamp"], meta=meta, rows=rows))
+    spans = {}
+    try:
+        for l in open(base + ".spans.txt"):
+            spans = {k: int(x) for k, x in (f.split("=", 1) for f in l.split() if "=" in f)}
+    except OSError:
+        pass
+    runs_.append(dict(i=int(i), v=v, stamp=meta["stamp"], meta=meta, rows=rows, spans=spans))
 
 def sel(run, peer, case="tput"):
     return [r for r in run["rows"] if r["peer"] == peer and r["case"] == case]
@@ -521,6 +531,17 @@ for r in runs_:
         line += f" {med(n,'cpu'):.1f} | {med(n,'rps'):,.0f} | {med(n,'p99_us')/1000:.2f} | {med(o,'cpu')/med(n,'cpu'):.3f} |"
     line += f" {oth:.0f} | {r['meta'].get('busy_before', '?')} |"
     w(line)
+TRACED = [v for v in F if v.startswith("tracing_")]
+def dropped(rr):  # spans exported and dropped over the runs rr, from Weir's line at shutdown
+    e = sum(r["spans"].get("spans_exported", 0) for r in rr)
+    d = sum(r["spans"].get("spans_dropped", 0) for r in rr)
+    missing = sum(1 for r in rr if not r["spans"])
+    return e, d, missing
+if TRACED:
+    w("")
+    w("Spans per tracing run (Weir's totals at shutdown, warm-up included): "
+      + "; ".join(f"run {r['i']} {r['v']}: " + (f"{r['spans'].get('spans_exported', 0):,} exported, {r['spans'].get('spans_dropped', 0):,} dropped"
+                  if r["spans"] else "no shutdown line") for r in runs_ if r["v"] in TRACED) + ".")
 w("")
 w("## Per variant (median over all rounds)")
 w("")
@@ -571,6 +592,13 @@ for v in F:
     w(f"- req/s {v} / no filter: {B['rps']/A['rps']:.3f}; p99: {B['p99']/A['p99']:.3f}; "
       f"16 KiB CPU us/req: {B['bw']/A['bw']:.3f}")
     met = ratio <= target(v)
+    if v in TRACED:  # an exporter that dropped spans did less work than it was asked to
+        e, d, missing = dropped([r for r in runs_ if r["v"] == v])
+        lost = d / (e + d) if e + d else 0.0
+        w(f"- spans exported {e:,}, dropped {d:,} ({lost*100:.2f}%)" + (f"; {missing} run(s) without Weir's shutdown line" if missing else ""))
+        if lost > 0.001 or missing:
+            met = False
+            w("- **not judged**: spans were dropped (or not counted), so the exporter did not do all its work")
     w((f"- no CPU target; " if target(v) == float("inf") else f"- target <= {target(v):.2f} CPU us/req: {'met' if met else 'not met'} on the medians; ")
       + f"ratio {ratio:.3f}; noise: run medians of one variant spread {A['spread']:.1f}% (no filter) and {B['spread']:.1f}% ({v})")
     res[v] = dict(ratio=ratio, pairs=pairs, dbl=dbl, met=met)

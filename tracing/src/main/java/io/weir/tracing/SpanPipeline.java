@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -33,6 +34,7 @@ import java.util.concurrent.locks.LockSupport;
  * lane; every other worker's lane may hold up to one more batch.
  */
 final class SpanPipeline implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("weir.tracing");
     private static final int FIRST_BLOCK_BYTES = 64 * 1024;
 
     private final SpanExporter exporter;
@@ -49,6 +51,12 @@ final class SpanPipeline implements AutoCloseable {
     private final Metrics.Counter dropped;
     private final Metrics.Counter failures;
     private final Metrics.Counter exported;
+
+    /** The three counters' totals, for the line {@link #close} logs. */
+    private final LongAdder droppedTotal = new LongAdder();
+
+    private final LongAdder failuresTotal = new LongAdder();
+    private final LongAdder exportedTotal = new LongAdder();
     private final Thread thread;
     private volatile boolean closing;
 
@@ -107,7 +115,7 @@ final class SpanPipeline implements AutoCloseable {
         int n = queued.incrementAndGet();
         if (n > maxQueueSize) {
             queued.decrementAndGet();
-            dropped.inc();
+            drop(1);
             return;
         }
         queue.offer(span);
@@ -121,7 +129,7 @@ final class SpanPipeline implements AutoCloseable {
         int published;
         synchronized (l) {
             if (queued.get() + l.spans >= maxQueueSize) {
-                dropped.inc();
+                drop(1);
                 return;
             }
             if (l.spans == 0) {
@@ -249,9 +257,11 @@ final class SpanPipeline implements AutoCloseable {
                 () -> {
                     if (result.isSuccess()) {
                         exported.add(count);
+                        exportedTotal.add(count);
                     } else {
                         failures.inc();
-                        dropped.add(count);
+                        failuresTotal.increment();
+                        drop(count);
                     }
                 });
         result.join(timeoutMillis, TimeUnit.MILLISECONDS);
@@ -271,12 +281,23 @@ final class SpanPipeline implements AutoCloseable {
         for (Lane l : lanes) {
             synchronized (l) {
                 if (l.spans > 0) {
-                    dropped.add(l.spans); // offered after the last export: never sent
+                    drop(l.spans); // offered after the last export: never sent
                 }
                 l.spans = 0;
                 l.encoder.takeBuffer(new byte[0]); // the lane outlives the pipeline in its thread
             }
         }
         exporter.shutdown().join(timeoutMillis + 2000, TimeUnit.MILLISECONDS);
+        LOG.log(
+                System.Logger.Level.INFO,
+                "span export stopped: spans_exported={0} spans_dropped={1} export_failures={2}",
+                Long.toString(exportedTotal.sum()),
+                Long.toString(droppedTotal.sum()),
+                Long.toString(failuresTotal.sum()));
+    }
+
+    private void drop(long n) {
+        dropped.add(n);
+        droppedTotal.add(n);
     }
 }

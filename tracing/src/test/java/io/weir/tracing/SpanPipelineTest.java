@@ -140,7 +140,31 @@ class SpanPipelineTest {
         }
         assertThat(metrics.get("weir_tracing_spans_dropped_total")).isEqualTo(3);
         assertThat(blocks.batches).isEmpty();
-        t.close();
+        List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("weir.tracing");
+        java.util.logging.Handler capture =
+                new java.util.logging.Handler() {
+                    @Override
+                    public void publish(java.util.logging.LogRecord r) {
+                        logged.add(
+                                java.text.MessageFormat.format(r.getMessage(), r.getParameters()));
+                    }
+
+                    @Override
+                    public void flush() {}
+
+                    @Override
+                    public void close() {}
+                };
+        jul.addHandler(capture);
+        try {
+            t.close();
+        } finally {
+            jul.removeHandler(capture);
+        }
+        assertThat(logged) // the totals at shutdown, for a log reader (and the benchmark)
+                .contains(
+                        "span export stopped: spans_exported=5 spans_dropped=3 export_failures=0");
         assertThat(blocks.next()).hasSize(5);
         assertThat(blocks.shutdown).isTrue();
         assertThat(metrics.get("weir_tracing_spans_exported_total")).isEqualTo(5);
