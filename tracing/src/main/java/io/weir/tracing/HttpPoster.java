@@ -44,7 +44,7 @@ final class HttpPoster implements Closeable {
     private static final int MAX_HEAD = 64 * 1024;
 
     /** Closes the connections of posts that pass their time limit. */
-    private static final ScheduledThreadPoolExecutor TIMER = timer();
+    static final ScheduledThreadPoolExecutor TIMER = timer();
 
     private static ScheduledThreadPoolExecutor timer() {
         ScheduledThreadPoolExecutor t =

@@ -437,7 +437,7 @@ class TracingIntegrationTest {
 
     @Test
     void theGrpcExporterLoadsItsSenderAndCountsAFailedExport() throws Exception {
-        // the OkHttp gRPC sender is on the class path and wired: an export is attempted and fails
+        // the gRPC sender is wired: an export is attempted and fails
         // against a refused port (OtlpGrpcExportIntegrationTest exports to a real gRPC receiver)
         int dead;
         try (ServerSocket s = new ServerSocket(0)) {
