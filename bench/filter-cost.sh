@@ -328,7 +328,7 @@ http {
   server { listen 127.0.0.1:$SINK_PORT; location / { return 202; } location = /grpc-ok { return 200; } }
   # gRPC: the whole request is read (proxied to the HTTP sink) before the answer, as a collector
   # does; a bare 'return 200' answers while the export is still being sent and resets the stream,
-  # and OkHttp then opens a new connection for every export
+  # and the client then opens a new connection for every export
   server { listen 127.0.0.1:$GRPC_SINK_PORT http2; location / { rewrite ^ /grpc-ok break; proxy_pass http://127.0.0.1:$SINK_PORT; add_header grpc-status 0; } }
 }
 NGINX
