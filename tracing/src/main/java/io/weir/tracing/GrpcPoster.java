@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -81,6 +80,7 @@ final class GrpcPoster implements Closeable {
     private InputStream in;
     private Hpack hpack;
     private volatile boolean timedOut;
+    private final CallTimer timer = new CallTimer(this::expire);
 
     // connection state
     private int nextStream;
@@ -175,18 +175,17 @@ final class GrpcPoster implements Closeable {
     Answer call(byte[] message, int off, int len) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         timedOut = false;
-        ScheduledFuture<?> timer =
-                HttpPoster.TIMER.schedule(this::expire, timeoutMillis, TimeUnit.MILLISECONDS);
+        timer.start(TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
         try {
             return exchange(message, off, len, deadline);
         } catch (IOException e) {
             disconnect();
-            if (timedOut) {
+            if (timedOut || e instanceof java.net.SocketTimeoutException) { // timer or backstop
                 throw new IOException("no answer within " + timeoutMillis + " ms", e);
             }
             throw e;
         } finally {
-            timer.cancel(false);
+            timer.end();
         }
     }
 

@@ -13,7 +13,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLParameters;
@@ -43,7 +42,10 @@ import javax.net.ssl.SSLSocketFactory;
 final class HttpPoster implements Closeable {
     private static final int MAX_HEAD = 64 * 1024;
 
-    /** Closes the connections of posts that pass their time limit. */
+    /**
+     * Runs the posters' time-limit checks ({@link CallTimer}), which close the connection under a
+     * post past its limit.
+     */
     static final ScheduledThreadPoolExecutor TIMER = timer();
 
     private static ScheduledThreadPoolExecutor timer() {
@@ -72,6 +74,7 @@ final class HttpPoster implements Closeable {
     private OutputStream out;
     private InputStream in;
     private volatile boolean timedOut;
+    private final CallTimer timer = new CallTimer(this::expire);
 
     HttpPoster(URI endpoint, String contentType, Duration timeout) {
         String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme();
@@ -117,18 +120,17 @@ final class HttpPoster implements Closeable {
     int post(byte[] body, int off, int len) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         timedOut = false;
-        ScheduledFuture<?> timer =
-                TIMER.schedule(this::expire, timeoutMillis, TimeUnit.MILLISECONDS);
+        timer.start(TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
         try {
             return exchange(body, off, len, deadline);
         } catch (IOException e) {
             disconnect();
-            if (timedOut) {
+            if (timedOut || e instanceof java.net.SocketTimeoutException) { // timer or backstop
                 throw new IOException("no answer within " + timeoutMillis + " ms", e);
             }
             throw e;
         } finally {
-            timer.cancel(false);
+            timer.end();
         }
     }
 
