@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The time limit of one poster's calls ({@link HttpPoster}, {@link GrpcPoster}), checked lazily on
- * the shared {@link HttpPoster#TIMER} thread: a call writes its deadline and clears it when it
+ * the shared {@link SocketPoster#TIMER} thread: a call writes its deadline and clears it when it
  * ends, and at most one check is pending at a time. A check that finds the current call's deadline
  * passed runs the expiry (which closes the connection under the call); one that finds a later
  * deadline schedules itself for it; one that finds no call lets the next call schedule the next
@@ -38,7 +38,7 @@ final class CallTimer {
         deadline.set(d == 0 ? 1 : d);
         if (scheduled.compareAndSet(false, true)) {
             checks.incrementAndGet();
-            HttpPoster.TIMER.schedule(this::check, timeoutNanos, TimeUnit.NANOSECONDS);
+            SocketPoster.TIMER.schedule(this::check, timeoutNanos, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -57,7 +57,7 @@ final class CallTimer {
         if (d != 0 && scheduled.compareAndSet(false, true)) {
             long left = Math.max(0, d - System.nanoTime());
             checks.incrementAndGet();
-            HttpPoster.TIMER.schedule(this::check, left, TimeUnit.NANOSECONDS);
+            SocketPoster.TIMER.schedule(this::check, left, TimeUnit.NANOSECONDS);
         }
     }
 }

@@ -2,12 +2,10 @@ package io.weir.tracing;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.URI;
@@ -15,10 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.SSLSocketFactory;
 
 /**
  * A small blocking HTTP/2 client that sends unary gRPC calls to one method over one connection, for
@@ -35,15 +29,13 @@ import javax.net.ssl.SSLSocketFactory;
  * before any frame of the answer, or that the server refused the stream on (GOAWAY below it,
  * RST_STREAM REFUSED_STREAM), is replaced and the call sent once more.
  *
- * <p>Time limit: the whole call must finish within the timeout, or the connection is closed under
- * it (as {@link HttpPoster} does). Threading: one thread at a time (the export thread).
+ * <p>Time limit and connection: {@link SocketPoster}.
  */
-final class GrpcPoster implements Closeable {
+final class GrpcPoster extends SocketPoster {
     private static final byte[] PREFACE =
             "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final int DATA = 0;
     private static final int HEADERS = 1;
-    private static final int PRIORITY = 2;
     private static final int RST_STREAM = 3;
     private static final int SETTINGS = 4;
     private static final int PUSH_PROMISE = 5;
@@ -68,19 +60,11 @@ final class GrpcPoster implements Closeable {
 
     private static final int MAX_HEADER_BLOCK = 64 * 1024;
 
-    private final URI endpoint;
-    private final String host;
-    private final int port;
-    private final boolean tls;
-    private final long timeoutMillis;
     private final byte[] headerBlock;
 
-    private Socket socket;
     private OutputStream out;
     private InputStream in;
     private Hpack hpack;
-    private volatile boolean timedOut;
-    private final CallTimer timer = new CallTimer(this::expire);
 
     // connection state
     private int nextStream;
@@ -89,7 +73,6 @@ final class GrpcPoster implements Closeable {
     private int peerMaxFrame;
     private long receiveWindow; // connection-level, the peer's to send
     private boolean goingAway;
-    private int lastPeerStream;
 
     // the call in progress
     private int stream;
@@ -102,19 +85,7 @@ final class GrpcPoster implements Closeable {
     record Answer(int httpStatus, String grpcStatus, String grpcMessage) {}
 
     GrpcPoster(URI endpoint, String path, String contentType, Duration timeout) {
-        String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme();
-        if (!scheme.equalsIgnoreCase("http") && !scheme.equalsIgnoreCase("https")) {
-            throw new IllegalArgumentException("not an http:// or https:// endpoint: " + endpoint);
-        }
-        if (endpoint.getHost() == null) {
-            throw new IllegalArgumentException("no host in " + endpoint);
-        }
-        this.endpoint = endpoint;
-        this.tls = scheme.equalsIgnoreCase("https");
-        String h = endpoint.getHost();
-        this.host = h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
-        this.port = endpoint.getPort() >= 0 ? endpoint.getPort() : tls ? 443 : 80;
-        this.timeoutMillis = Math.max(1, timeout.toMillis());
+        super(endpoint, timeout);
         this.headerBlock = headerBlock(path, endpoint.getRawAuthority(), contentType, tls);
     }
 
@@ -173,24 +144,11 @@ final class GrpcPoster implements Closeable {
      * @throws IOException when there is no complete answer within the time limit
      */
     Answer call(byte[] message, int off, int len) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        timedOut = false;
-        timer.start(TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
-        try {
-            return exchange(message, off, len, deadline);
-        } catch (IOException e) {
-            disconnect();
-            if (timedOut || e instanceof java.net.SocketTimeoutException) { // timer or backstop
-                throw new IOException("no answer within " + timeoutMillis + " ms", e);
-            }
-            throw e;
-        } finally {
-            timer.end();
-        }
+        return timed(deadline -> exchange(message, off, len, deadline));
     }
 
     private Answer exchange(byte[] message, int off, int len, long deadline) throws IOException {
-        boolean reused = socket != null;
+        boolean reused = connected();
         if (!reused) {
             connect(deadline);
         }
@@ -198,7 +156,7 @@ final class GrpcPoster implements Closeable {
             return once(message, off, len);
         } catch (Retry | SocketException | EOFException e) {
             boolean safe = e instanceof Retry || (reused && !answerStarted);
-            if (!safe || timedOut) {
+            if (!safe || timedOut()) {
                 throw e;
             }
             // the server closed the idle connection, or did not take the stream: once more
@@ -208,44 +166,9 @@ final class GrpcPoster implements Closeable {
         }
     }
 
-    /** Closes the connection of a call past its time limit; runs on the timer thread. */
-    private void expire() {
-        timedOut = true;
-        Socket s = socket;
-        if (s != null) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // closing is all that is wanted
-            }
-        }
-    }
-
     private void connect(long deadline) throws IOException {
-        int remaining = remainingMillis(deadline);
-        Socket s = new Socket();
-        socket = s;
+        Socket s = open(deadline, "h2");
         try {
-            s.connect(new InetSocketAddress(host, port), remaining);
-            s.setTcpNoDelay(true);
-            s.setSoTimeout(remaining); // a backstop: the timer closes the socket at the deadline
-            if (tls) {
-                SSLSocket t =
-                        (SSLSocket)
-                                ((SSLSocketFactory) SSLSocketFactory.getDefault())
-                                        .createSocket(s, host, port, true);
-                SSLParameters p = t.getSSLParameters();
-                p.setEndpointIdentificationAlgorithm("HTTPS");
-                p.setApplicationProtocols(new String[] {"h2"});
-                t.setSSLParameters(p);
-                socket = t;
-                t.startHandshake();
-                if (!"h2".equals(t.getApplicationProtocol())) {
-                    throw new IOException(
-                            "the server did not agree to HTTP/2 (ALPN h2) on " + endpoint);
-                }
-                s = t;
-            }
             out = new BufferedOutputStream(s.getOutputStream(), 64 * 1024);
             in = new BufferedInputStream(s.getInputStream(), 16 * 1024);
             hpack = new Hpack(4096);
@@ -255,7 +178,6 @@ final class GrpcPoster implements Closeable {
             peerMaxFrame = MAX_FRAME;
             receiveWindow = DEFAULT_WINDOW;
             goingAway = false;
-            lastPeerStream = Integer.MAX_VALUE;
             out.write(PREFACE);
             byte[] settings = {
                 0,
@@ -278,14 +200,6 @@ final class GrpcPoster implements Closeable {
             disconnect();
             throw e;
         }
-    }
-
-    private static int remainingMillis(long deadline) throws IOException {
-        long ms = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (ms <= 0) {
-            throw new IOException("no time left");
-        }
-        return (int) Math.min(Integer.MAX_VALUE, ms);
     }
 
     /** One call on the current connection. */
@@ -453,7 +367,7 @@ final class GrpcPoster implements Closeable {
             }
             case GOAWAY -> {
                 goingAway = true;
-                lastPeerStream = int32(payload, 0) & 0x7fffffff;
+                int lastPeerStream = int32(payload, 0) & 0x7fffffff;
                 if (stream > lastPeerStream) {
                     throw new Retry("the server is closing the connection (GOAWAY)");
                 }
@@ -604,9 +518,8 @@ final class GrpcPoster implements Closeable {
         frame(WINDOW_UPDATE, 0, id, b, 0, 4);
     }
 
-    private void disconnect() {
-        Socket s = socket;
-        socket = null;
+    @Override
+    void dropped() {
         out = null;
         in = null;
         inHeaders = false;
@@ -614,23 +527,6 @@ final class GrpcPoster implements Closeable {
         status = -1;
         grpcStatus = null;
         grpcMessage = null;
-        if (s != null) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // already unusable
-            }
-        }
-    }
-
-    @Override
-    public void close() {
-        disconnect();
-    }
-
-    @Override
-    public String toString() {
-        return endpoint.toString();
     }
 
     /** The call was not taken by the server (closed idle, refused, GOAWAY): safe to send again. */

@@ -1,23 +1,16 @@
 package io.weir.tracing;
 
 import java.io.BufferedInputStream;
-import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.SSLSocketFactory;
 
 /**
  * A small blocking HTTP/1.1 client that POSTs to one endpoint over one kept-alive connection, for
@@ -33,63 +26,21 @@ import javax.net.ssl.SSLSocketFactory;
  * replaced and the request sent once more. {@code https://} endpoints use the JDK's default TLS
  * context with host name verification.
  *
- * <p>Time limit: the whole post (connect, TLS, write, answer) must finish within the timeout, or
- * the connection is closed under it and the post fails; a server that stops reading cannot block
- * the export thread longer than that.
+ * <p>Time limit and connection: {@link SocketPoster}.
  *
  * <p>Threading: one thread at a time (the export thread).
  */
-final class HttpPoster implements Closeable {
+final class HttpPoster extends SocketPoster {
     private static final int MAX_HEAD = 64 * 1024;
-
-    /**
-     * Runs the posters' time-limit checks ({@link CallTimer}), which close the connection under a
-     * post past its limit.
-     */
-    static final ScheduledThreadPoolExecutor TIMER = timer();
-
-    private static ScheduledThreadPoolExecutor timer() {
-        ScheduledThreadPoolExecutor t =
-                new ScheduledThreadPoolExecutor(
-                        1,
-                        r -> {
-                            Thread th = new Thread(r, "weir-trace-export-timer");
-                            th.setDaemon(true);
-                            return th;
-                        });
-        t.setRemoveOnCancelPolicy(true);
-        return t;
-    }
-
-    private final URI endpoint;
-    private final String host;
-    private final int port;
-    private final boolean tls;
-    private final long timeoutMillis;
 
     /** The request head up to the content length, and the line end after it. */
     private final byte[] headStart;
 
-    private Socket socket;
     private OutputStream out;
     private InputStream in;
-    private volatile boolean timedOut;
-    private final CallTimer timer = new CallTimer(this::expire);
 
     HttpPoster(URI endpoint, String contentType, Duration timeout) {
-        String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme();
-        if (!scheme.equalsIgnoreCase("http") && !scheme.equalsIgnoreCase("https")) {
-            throw new IllegalArgumentException("not an http:// or https:// endpoint: " + endpoint);
-        }
-        if (endpoint.getHost() == null) {
-            throw new IllegalArgumentException("no host in " + endpoint);
-        }
-        this.endpoint = endpoint;
-        this.tls = scheme.equalsIgnoreCase("https");
-        String h = endpoint.getHost();
-        this.host = h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
-        this.port = endpoint.getPort() >= 0 ? endpoint.getPort() : tls ? 443 : 80;
-        this.timeoutMillis = Math.max(1, timeout.toMillis());
+        super(endpoint, timeout);
         String path =
                 endpoint.getRawPath() == null || endpoint.getRawPath().isEmpty()
                         ? "/"
@@ -118,24 +69,11 @@ final class HttpPoster implements Closeable {
      * @throws IOException when there is no answer within the time limit
      */
     int post(byte[] body, int off, int len) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        timedOut = false;
-        timer.start(TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
-        try {
-            return exchange(body, off, len, deadline);
-        } catch (IOException e) {
-            disconnect();
-            if (timedOut || e instanceof java.net.SocketTimeoutException) { // timer or backstop
-                throw new IOException("no answer within " + timeoutMillis + " ms", e);
-            }
-            throw e;
-        } finally {
-            timer.end();
-        }
+        return timed(deadline -> exchange(body, off, len, deadline));
     }
 
     private int exchange(byte[] body, int off, int len, long deadline) throws IOException {
-        boolean reused = socket != null;
+        boolean reused = connected();
         if (!reused) {
             connect(deadline);
         }
@@ -143,7 +81,7 @@ final class HttpPoster implements Closeable {
             send(body, off, len);
             return answer(true);
         } catch (StaleConnection | SocketException e) {
-            if (!reused || timedOut) {
+            if (!reused || timedOut()) {
                 throw e;
             }
             // the server closed the idle connection: once more on a new one
@@ -154,53 +92,10 @@ final class HttpPoster implements Closeable {
         }
     }
 
-    /** Closes the connection of a post past its time limit; runs on the timer thread. */
-    private void expire() {
-        timedOut = true;
-        Socket s = socket;
-        if (s != null) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // closing is all that is wanted
-            }
-        }
-    }
-
     private void connect(long deadline) throws IOException {
-        int remaining = remainingMillis(deadline);
-        Socket s = new Socket();
-        socket = s;
-        try {
-            s.connect(new InetSocketAddress(host, port), remaining);
-            s.setTcpNoDelay(true);
-            s.setSoTimeout(remaining); // a backstop: the timer closes the socket at the deadline
-            if (tls) {
-                SSLSocket t =
-                        (SSLSocket)
-                                ((SSLSocketFactory) SSLSocketFactory.getDefault())
-                                        .createSocket(s, host, port, true);
-                SSLParameters p = t.getSSLParameters();
-                p.setEndpointIdentificationAlgorithm("HTTPS");
-                t.setSSLParameters(p);
-                socket = t;
-                t.startHandshake();
-                s = t;
-            }
-            out = s.getOutputStream();
-            in = new BufferedInputStream(s.getInputStream(), 8192);
-        } catch (IOException e) {
-            disconnect();
-            throw e;
-        }
-    }
-
-    private static int remainingMillis(long deadline) throws IOException {
-        long ms = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (ms <= 0) {
-            throw new IOException("no time left");
-        }
-        return (int) Math.min(Integer.MAX_VALUE, ms);
+        Socket s = open(deadline, null);
+        out = s.getOutputStream();
+        in = new BufferedInputStream(s.getInputStream(), 8192);
     }
 
     private void send(byte[] body, int off, int len) throws IOException {
@@ -364,28 +259,10 @@ final class HttpPoster implements Closeable {
                 b.length() == 0 ? "connection closed without an answer" : "answer cut short");
     }
 
-    private void disconnect() {
-        Socket s = socket;
-        socket = null;
+    @Override
+    void dropped() {
         out = null;
         in = null;
-        if (s != null) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // already unusable
-            }
-        }
-    }
-
-    @Override
-    public void close() {
-        disconnect();
-    }
-
-    @Override
-    public String toString() {
-        return endpoint.toString();
     }
 
     /** A reused connection ended before any byte of the answer: the server had closed it. */

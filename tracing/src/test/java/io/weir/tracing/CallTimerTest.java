@@ -10,6 +10,16 @@ import org.junit.jupiter.api.Test;
 class CallTimerTest {
     private static final long MS = 1_000_000L;
 
+    /**
+     * Waits until the timer thread has run everything due within {@code delayMs} from now: it runs
+     * its tasks one at a time in deadline order, so a marker task due then runs after them.
+     */
+    private static void timerPassed(long delayMs) throws InterruptedException {
+        CountDownLatch marker = new CountDownLatch(1);
+        SocketPoster.TIMER.schedule(marker::countDown, delayMs, TimeUnit.MILLISECONDS);
+        assertThat(marker.await(5, TimeUnit.SECONDS)).isTrue();
+    }
+
     @Test
     void aCallPastItsLimitExpiresOnce() throws Exception {
         CountDownLatch fired = new CountDownLatch(1);
@@ -24,7 +34,7 @@ class CallTimerTest {
         t.start(50 * MS);
         assertThat(fired.await(5, TimeUnit.SECONDS)).isTrue();
         assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(50 * MS);
-        Thread.sleep(200); // no second expiry for the same call
+        timerPassed(0); // the check that expired it is done: no second expiry for the call
         t.end();
         assertThat(expiries).hasValue(1);
     }
@@ -38,7 +48,7 @@ class CallTimerTest {
             t.end();
         }
         assertThat(t.checks.get()).as("one pending check for all of them").isEqualTo(1);
-        Thread.sleep(400); // the check ran and found no call
+        timerPassed(250); // the check (due at 200 ms) ran and found no call
         assertThat(expiries).hasValue(0);
     }
 
@@ -48,7 +58,7 @@ class CallTimerTest {
         CallTimer t = new CallTimer(fired::countDown);
         t.start(100 * MS); // schedules the check for 100 ms from now
         t.end();
-        Thread.sleep(60);
+        Thread.sleep(60); // an offset, not a wait: the next deadline falls after the pending check
         long t0 = System.nanoTime();
         t.start(100 * MS); // runs past its limit: the pending check moves on to this deadline
         assertThat(fired.await(5, TimeUnit.SECONDS)).isTrue();

@@ -33,6 +33,9 @@ class GrpcPosterTest {
     private final List<Throwable> serverErrors = new CopyOnWriteArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
 
+    /** One permit per connection the server has closed (its script done). */
+    private final java.util.concurrent.Semaphore closed = new java.util.concurrent.Semaphore(0);
+
     interface Script {
         void run(Conn c) throws Exception;
     }
@@ -193,6 +196,8 @@ class GrpcPosterTest {
                                     if (!server.isClosed()) {
                                         serverErrors.add(e);
                                     }
+                                } finally {
+                                    closed.release();
                                 }
                             }
                         },
@@ -322,7 +327,9 @@ class GrpcPosterTest {
                 });
         try (GrpcPoster p = poster(Duration.ofSeconds(5))) {
             assertThat(p.call(message(10), 0, 10)).isEqualTo(new GrpcPoster.Answer(200, "0", null));
-            Thread.sleep(100); // the server has closed it by now
+            assertThat(closed.tryAcquire(5, java.util.concurrent.TimeUnit.SECONDS))
+                    .as("the server closed the idle connection")
+                    .isTrue();
             assertThat(p.call(message(10), 0, 10)).isEqualTo(new GrpcPoster.Answer(200, "0", null));
         }
         assertThat(connections).hasValue(2);
