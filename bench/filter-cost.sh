@@ -328,8 +328,10 @@ http {
   server { listen 127.0.0.1:$SINK_PORT; location / { return 202; } location = /grpc-ok { return 200; } }
   # gRPC: the whole request is read (proxied to the HTTP sink) before the answer, as a collector
   # does; a bare 'return 200' answers while the export is still being sent and resets the stream,
-  # and the client then opens a new connection for every export
-  server { listen 127.0.0.1:$GRPC_SINK_PORT http2; location / { rewrite ^ /grpc-ok break; proxy_pass http://127.0.0.1:$SINK_PORT; add_header grpc-status 0; } }
+  # and the client then opens a new connection for every export. The hop to the HTTP sink keeps
+  # its connections (no TCP handshake per export on the load core: 2.26 -> 1.88 us per request)
+  upstream http_sink { server 127.0.0.1:$SINK_PORT; keepalive 4; }
+  server { listen 127.0.0.1:$GRPC_SINK_PORT http2; location / { rewrite ^ /grpc-ok break; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass http://http_sink; add_header grpc-status 0; } }
 }
 NGINX
   # on the load core (1) with wrk and the backend: off the proxy's core

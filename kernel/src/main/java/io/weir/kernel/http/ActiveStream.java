@@ -711,13 +711,18 @@ final class ActiveStream {
     }
 
     /** Request pseudo-headers for filters: {@code :method :path :authority :scheme}. */
+    private static final String[] REQUEST_PSEUDO = {":method", ":path", ":authority", ":scheme"};
+
     FilterHeaders.Pseudo requestPseudo() {
         return new FilterHeaders.Pseudo() {
-            private final String[] names = {":method", ":path", ":authority", ":scheme"};
-
             @Override
             public String[] names() {
-                return names;
+                return REQUEST_PSEUDO;
+            }
+
+            @Override
+            public int count() { // :method, :path and :scheme always; :authority with a host
+                return head.headers.get("host") == null ? 3 : 4;
             }
 
             @Override

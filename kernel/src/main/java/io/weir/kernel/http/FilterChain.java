@@ -666,6 +666,11 @@ final class FilterChain {
             }
 
             @Override
+            public int count() {
+                return 1;
+            }
+
+            @Override
             public String get(String name) {
                 return name.equals(":status") ? Integer.toString(respStatus) : null;
             }
