@@ -710,9 +710,9 @@ final class ActiveStream {
         }
     }
 
-    /** Request pseudo-headers for filters: {@code :method :path :authority :scheme}. */
     private static final String[] REQUEST_PSEUDO = {":method", ":path", ":authority", ":scheme"};
 
+    /** Request pseudo-headers for filters: {@code :method :path :authority :scheme}. */
     FilterHeaders.Pseudo requestPseudo() {
         return new FilterHeaders.Pseudo() {
             @Override

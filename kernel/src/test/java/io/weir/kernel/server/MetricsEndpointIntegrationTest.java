@@ -102,24 +102,18 @@ class MetricsEndpointIntegrationTest {
                             + "destination_service_name=\"catalog\","
                             + "destination_service_namespace=\"shop\","
                             + "destination_cluster=\"unknown\",request_protocol=\"http\",";
-            // a stream's metrics are recorded as it ends, just after its response went out: the
-            // client may have read the 404 a moment before it is counted
-            String body = scrape(weir, null).body();
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
             String notFound =
                     tuple
                             + "response_code=\"404\",grpc_response_status=\"\","
-                            + "response_flags=\"NR\",connection_security_policy=\"unknown\"} 1\n";
-            while (!body.contains(notFound) && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-                body = scrape(weir, null).body();
-            }
+                            + "response_flags=\"NR\",connection_security_policy=\"unknown\"}";
+            weir.awaitStat(notFound, 1); // counted as the stream ends, just after the 404 went out
+            String body = scrape(weir, null).body();
             assertThat(body)
                     .contains(
                             tuple
                                     + "response_code=\"200\",grpc_response_status=\"\","
                                     + "response_flags=\"-\",connection_security_policy=\"unknown\"} 1\n")
-                    .contains(notFound);
+                    .contains(notFound + " 1\n");
         }
     }
 

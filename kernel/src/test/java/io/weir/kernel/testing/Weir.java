@@ -67,16 +67,25 @@ public final class Weir implements AutoCloseable {
     /**
      * Waits (spinning, up to 5 s) until {@link #stat} of {@code series} is {@code expected}, and
      * returns the last value read. A stream's stats are updated when it ends, just after its
-     * response is flushed, so a client that has read a response may look a moment too early.
+     * response is flushed, so a client that has read a response may look a moment too early; a
+     * series made by that update (a new label set) may not exist yet either.
+     *
+     * @throws IllegalArgumentException when the series still does not exist after 5 s
      */
     public double awaitStat(String series, double expected) {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-        double v = stat(series);
-        while (v != expected && System.nanoTime() < deadline) {
+        while (System.nanoTime() < deadline) {
+            try {
+                double v = stat(series);
+                if (v == expected) {
+                    return v;
+                }
+            } catch (IllegalArgumentException notYet) {
+                // not made yet
+            }
             Thread.yield();
-            v = stat(series);
         }
-        return v;
+        return stat(series);
     }
 
     /** Sends one request to the admin listener on a new connection and reads the answer. */
