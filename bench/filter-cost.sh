@@ -108,9 +108,8 @@ COMMIT="$(git -C "$ROOT" rev-parse --short HEAD)"
 DIRTY="$(git -C "$ROOT" status --porcelain --untracked-files=no | awk '{print $2}' | tr '\n' ' ')"
 
 # ---- 2. plugin dir and one config per variant --------------------------------------------------
-wasm_module() { # variant -> module path
-  if [[ $1 == wasm ]]; then echo "${WASM_MODULE:-}"; else echo "$ROOT/plugins-examples/wasm-add-header-${1#wasm-}/target/filter.wasm"; fi
-}
+# shellcheck source=lib/filter-variants.sh
+source "$ROOT/bench/lib/filter-variants.sh" # wasm_module, filter_block
 filter_label() { # variant -> what its filter is (for the configs and the summary)
   case "$1" in
     no_filter) echo "no filter" ;;
@@ -124,23 +123,6 @@ filter_label() { # variant -> what its filter is (for the configs and the summar
     tracing_100pct_zipkin) echo "no filter; tracing at 100% sampling, Zipkin exporter to a sink nginx on :$SINK_PORT answering 202" ;;
     tracing_100pct_grpc) echo "no filter; tracing at 100% sampling, OTLP/gRPC exporter to a sink nginx (h2c) on :$GRPC_SINK_PORT answering grpc-status 0 once it has read the export" ;;
     *) echo "weir.wasm ($(realpath --relative-to="$ROOT" "$(wasm_module "$1")"), $(stat -c %s "$(wasm_module "$1")") bytes)" ;;
-  esac
-}
-filter_block() { # variant -> the filters entry of the listener (empty for no_filter)
-  case "$1" in
-    no_filter) ;;
-    java) printf '%s\n' '      filters:' '        - name: example.add_header' '          config: { header: x-added, value: bench }' ;;
-    local_ratelimit) printf '%s\n' '      filters:' '        - name: weir.local_ratelimit' \
-         '          config: { max_tokens: 1000000000, tokens_per_fill: 1000000000, fill_interval: 1s }' ;;
-    redis_ratelimit) printf '%s\n' '      filters:' '        - name: weir.ratelimit' \
-         "          config: { redis: { address: 127.0.0.1:$REDIS_PORT, timeout: 50ms }, limit: { requests: 1000000000, per: 60s }, key: client_ip }" ;;
-    jwt_authn) printf '%s\n' '      filters:' '        - name: weir.jwt_authn' \
-         "          config: { providers: [ { name: bench, issuer: https://bench.weir, audiences: [bench], jwks: { file: $WORK/auth/jwks.json }, forward_claims: { sub: x-jwt-sub } } ], rules: [ { match: { prefix: / }, requires: bench } ] }" ;;
-    basic_auth) printf '%s\n' '      filters:' '        - name: weir.basic_auth' \
-         "          config: { htpasswd_file: $WORK/auth/htpasswd }" ;;
-    tracing_*) ;;
-    *) printf '%s\n' '      filters:' '        - name: weir.wasm' \
-         "          config: { module: $(wasm_module "$1"), configuration: '{\"header\": \"x-added\", \"value\": \"bench\"}' }" ;;
   esac
 }
 REDIS_PORT=$((BACKEND_PORT + 20))

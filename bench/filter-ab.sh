@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# The cost of one filter measured inside one Weir: two listeners in the same process, `a` with no
+# filter and `b` with the variant's filter, both routing to the same backend nginx. Two wrk
+# processes, one per listener, take turns (the other stopped) in 1-s windows, a b a b ..., and each
+# window's CPU per request is the Weir process's CPU time (every thread) over the requests it
+# completed in that window.
+#
+#   bench/filter-ab.sh                          # wasm-c: 100 windows per listener after 60 s of warm-up (about 5 minutes)
+#   VARIANT=java bench/filter-ab.sh             # the Java plugin's example.add_header
+#   VARIANT=no_filter bench/filter-ab.sh        # the A/A control: b has no filter either; shows the method's resolution
+#   VARIANT=wasm WASM_MODULE=path/to/m.wasm bench/filter-ab.sh
+#
+# Why, beside bench/filter-cost.sh: there every variant is a separate JVM, and on this 2-core VM
+# two starts of the same config differ by up to 20% in CPU per request (JIT decisions, neighbours),
+# more than a 5% target. Here both listeners share one JVM, one JIT, one heap and the same minutes
+# of the machine, so a pair's ratio leaves out what differs between starts. What it cannot leave
+# out: the kernel code both listeners run is compiled with profiles from both (in a Weir with
+# only the filtered listener, or only the plain one, it may compile differently), and the filter's
+# cost is measured as a marginal cost inside a process that serves both.
+#
+# Knobs (env): VARIANT (no_filter, java, local_ratelimit, wasm-<name> = plugins-examples/
+# wasm-add-header-<name>/target/filter.wasm, wasm = WASM_MODULE), PAIRS (windows per listener, 100),
+# D (seconds per window, 1), WARMUP (seconds of warm-up in 5-s turns, 60), CONNS (64), PROXY_CPU (0), LOAD_CPU (1: wrk and
+# the backend), BACKEND_PORT (18300; Weir on +1 and +2, admin +3), JAVA_OPTS (as the shared bench:
+# -Xms256m -Xmx256m -XX:+UseSerialGC), SKIP_BUILD=1 (use the built distribution), IDLE_MAX (seconds
+# to wait for an idle machine, 600). Needs nginx, wrk and curl (installed with apt-get if missing).
+# Writes bench/results/filter-ab-<variant>-<stamp>.md, the windows to <same>.tsv, the config to <same>.yaml.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SHARED="${SHARED_BENCH:-$ROOT/../shared/bench}"
+[[ -f "$SHARED/conf/backend-nginx.conf.in" && -f "$SHARED/lib/report.lua" ]] \
+  || { echo "filter-ab: $SHARED/conf/backend-nginx.conf.in or lib/report.lua not found (set SHARED_BENCH)" >&2; exit 1; }
+VARIANT="${VARIANT:-wasm-c}"
+PAIRS="${PAIRS:-100}"; D="${D:-1}"; WARMUP="${WARMUP:-60}"; CONNS="${CONNS:-64}"
+PROXY_CPU="${PROXY_CPU:-0}"; LOAD_CPU="${LOAD_CPU:-1}"
+BACKEND_PORT="${BACKEND_PORT:-18300}"; PA=$((BACKEND_PORT + 1)); PB=$((BACKEND_PORT + 2)); ADMIN=$((BACKEND_PORT + 3))
+JAVA_OPTS="${JAVA_OPTS:--Xms256m -Xmx256m -XX:+UseSerialGC}"; export JAVA_OPTS
+IDLE_MAX="${IDLE_MAX:-600}"
+WORK="${PEER_BENCH_DIR:-/tmp/peer-bench}/filter-ab"
+WEIR="$ROOT/distro/target/weir/bin/weir"
+JAR="$ROOT/plugins-examples/java-add-header/target/java-add-header.jar"
+log() { printf '[%s] filter-ab: %s\n' "$(date +%T)" "$*" >&2; }
+# shellcheck source=lib/filter-variants.sh
+source "$ROOT/bench/lib/filter-variants.sh" # wasm_module, filter_block
+
+case "$VARIANT" in
+  no_filter | java | local_ratelimit | wasm | wasm-[A-Za-z0-9_]*) ;;
+  *) log "VARIANT must be no_filter, java, local_ratelimit, wasm-<name> or wasm (not '$VARIANT'); tracing is a process-wide block, measure it with bench/filter-cost.sh"; exit 1 ;;
+esac
+[[ "$PAIRS" =~ ^[1-9][0-9]*$ && "$D" =~ ^[1-9][0-9]*$ && "$WARMUP" =~ ^[0-9]+$ ]] \
+  || { log "PAIRS and D must be positive integers, WARMUP an integer (got PAIRS=$PAIRS D=$D WARMUP=$WARMUP)"; exit 1; }
+need=()
+for c in nginx:nginx wrk:wrk curl:curl; do command -v "${c%%:*}" >/dev/null 2>&1 || need+=("${c##*:}"); done
+if ((${#need[@]})); then
+  log "installing: ${need[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need[@]}" >/dev/null
+fi
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  log "building (mvn -q -o -DskipTests -Dspotless.check.skip=true package)"
+  (cd "$ROOT" && mvn -q -o -DskipTests -Dspotless.check.skip=true package) >&2
+fi
+[[ -x "$WEIR" && -f "$JAR" ]] || { log "$WEIR or $JAR missing: build first"; exit 1; }
+if [[ $VARIANT == wasm* ]]; then
+  m="$(wasm_module "$VARIANT")"
+  [[ -n "$m" && -f "$m" ]] || { log "variant $VARIANT: module '${m}' missing (WASM_MODULE=..., or build plugins-examples first)"; exit 1; }
+  [[ $VARIANT == wasm ]] && WASM_MODULE="$(realpath "$m")"
+fi
+for p in $BACKEND_PORT $PA $PB $ADMIN; do
+  [[ -z "$(ss -ltnH "sport = :$p")" ]] || { log "port $p is in use (pick another BACKEND_PORT)"; exit 1; }
+done
+
+# ---- wait for an idle machine (no JVM or Maven of anyone, under 20% of one core busy) ----------
+busy_pct() {
+  local b0 t0 b1 t1
+  read -r b0 t0 < <(awk '$1=="cpu"{t=0; for(i=2;i<=NF;i++) t+=$i; print t-$5-$6, t}' /proc/stat); sleep 2
+  read -r b1 t1 < <(awk '$1=="cpu"{t=0; for(i=2;i<=NF;i++) t+=$i; print t-$5-$6, t}' /proc/stat)
+  echo $(( (b1-b0) * 100 * $(nproc) / (t1-t0 > 0 ? t1-t0 : 1) ))
+}
+waited=0
+while :; do
+  o="$(ps -eo pid=,comm=,args= | awk -v me=$$ '$1 != me && $2 != "awk" && ($2 == "java" || $2 == "mvn" || /surefire|plexus-classworlds/)' || true)"
+  b="$(busy_pct)"
+  [[ -z "$o" && "$b" -le 20 ]] && break
+  (( waited >= IDLE_MAX )) && { log "machine still busy after ${IDLE_MAX}s (busy ${b}%): stopping"; exit 1; }
+  log "waiting for the machine to go idle (busy ${b}% of one core${o:+; running: $(awk '{print $1"/"$2}' <<<"$o" | tr '\n' ' ')})"
+  sleep 15; waited=$((waited + 15))
+done
+
+# ---- backend (the shared bench's nginx, 128 B /small) and Weir with two listeners ---------------
+rm -rf "$WORK"; mkdir -p "$WORK/www" "$WORK/plugins/add-header"
+cp "$JAR" "$WORK/plugins/add-header/"
+head -c 128 /dev/zero | tr '\0' 'a' >"$WORK/www/small"
+sed -e "s#@RUN@#$WORK#g" -e "s#@BACKEND_PORT@#$BACKEND_PORT#g" "$SHARED/conf/backend-nginx.conf.in" >"$WORK/backend.conf"
+listener() { # name port variant
+  printf '%s\n' "  - name: $1" "    address: 127.0.0.1:$2" '    http:'
+  filter_block "$3"
+  printf '%s\n' '      virtual_hosts:' '        - name: all' '          domains: ["*"]' '          routes:' \
+    '            - match: { prefix: "/" }' '              route: { cluster: backend, timeout: 15s }'
+}
+{
+  echo "# generated by bench/filter-ab.sh: listener a without a filter, b with $VARIANT"
+  echo "plugin_dirs: [$WORK/plugins]"
+  echo "admin: { address: 127.0.0.1:$ADMIN }"
+  echo "listeners:"
+  listener a "$PA" no_filter
+  listener b "$PB" "$VARIANT"
+  printf '%s\n' 'clusters:' '  - name: backend' '    connect_timeout: 2s' '    endpoints:' "      - address: 127.0.0.1:$BACKEND_PORT"
+} >"$WORK/weir.yaml"
+PIDS=()
+stop_all() { local p; for p in "${PIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done
+             for p in "${PIDS[@]}"; do for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; kill -KILL -- "-$p" 2>/dev/null || true; done; }
+trap stop_all EXIT
+setsid taskset -c "$LOAD_CPU" nginx -p "$WORK" -c "$WORK/backend.conf" -g 'daemon off;' >"$WORK/backend.out" 2>&1 </dev/null &
+PIDS+=("$!")
+setsid taskset -c "$PROXY_CPU" "$WEIR" run -c "$WORK/weir.yaml" --concurrency 1 >"$WORK/weir.out" 2>&1 </dev/null &
+WPID=$!; PIDS+=("$WPID")
+for port in $PA $PB; do
+  for i in $(seq 900); do
+    kill -0 "$WPID" 2>/dev/null || { log "Weir died:"; tail -20 "$WORK/weir.out" >&2; exit 1; }
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/small" || true)" == 200 ]] && break
+    (( i == 900 )) && { log "Weir not ready on :$port after 90 s"; tail -20 "$WORK/weir.out" >&2; exit 1; }
+    sleep 0.1
+  done
+done
+# the check: b's filter adds x-added: bench (unless the variant adds nothing), a adds nothing
+ha="$(curl -s -D - -o /dev/null "http://127.0.0.1:$PA/small" | tr -d '\r')"
+hb="$(curl -s -D - -o /dev/null "http://127.0.0.1:$PB/small" | tr -d '\r')"
+grep -q '^x-added:' <<<"$ha" && { log "listener a added x-added: the configs are wrong"; exit 1; }
+case "$VARIANT" in
+  java | wasm-*) grep -qx 'x-added: bench' <<<"$hb" || { log "listener b ($VARIANT) did not add x-added: bench:"; echo "$hb" >&2; exit 1; } ;;
+esac
+log "Weir (pid $WPID) on :$PA (no filter) and :$PB ($VARIANT); backend nginx on :$BACKEND_PORT"
+
+# ---- windows ------------------------------------------------------------------------------------
+# Two wrk processes run for the whole session, one per listener; only one is running at a time (the
+# other is stopped with SIGSTOP), and they swap every D seconds. At each swap the script reads the
+# Weir process's CPU time (every thread's schedstat, in ns) and both listeners' request counters
+# from the admin endpoint; a window's CPU per request is its CPU over the requests completed in it.
+# The up to CONNS requests still in flight when a wrk stops finish in the next window (counted
+# there: about 0.1% of a window's requests). The script itself runs on the load core.
+taskset -cp "$LOAD_CPU" $$ >/dev/null
+cpu_ns() { local p; for p in $(pgrep -s "$WPID" 2>/dev/null); do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done | awk '{s += $1} END {printf "%.0f", s}'; }
+rq() { # "a b": each listener's weir_http_downstream_rq_total
+  curl -s "http://127.0.0.1:$ADMIN/stats?filter=^weir_http_downstream_rq_total" \
+    | awk -F': ' '/listener="a"/ {a = $2} /listener="b"/ {b = $2} END {printf "%d %d\n", a, b}'
+}
+core_busy() { awk -v c="cpu$PROXY_CPU" '$1==c{t=0; for(i=2;i<=NF;i++) t+=$i; print t-$5-$6, t}' /proc/stat; }
+declare -A WRK=()
+for l in a b; do
+  port=$PA; [[ $l == b ]] && port=$PB
+  setsid taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d3600s --timeout 60s "http://127.0.0.1:$port/small" >"$WORK/wrk-$l.out" 2>&1 </dev/null &
+  WRK[$l]=$!; PIDS+=("$!")
+done
+sleep 0.5; kill -STOP "${WRK[b]}"; ACTIVE=a
+swap() { local other=a; [[ $ACTIVE == a ]] && other=b; kill -STOP "${WRK[$ACTIVE]}"; kill -CONT "${WRK[$other]}"; ACTIVE=$other; }
+TSV="$WORK/windows.tsv"; printf 'phase\twindow\tlistener\tseconds\tcpu_ns\trequests\tother_pct\n' >"$TSV"
+T0=$SECONDS
+while (( SECONDS - T0 < WARMUP )); do sleep 5; swap; done
+log "warm-up done ($((SECONDS - T0)) s); measuring $PAIRS windows of ${D} s per listener, alternating"
+read -r ra rb < <(rq); c0=$(cpu_ns); read -r -a k0 < <(core_busy); t0=$(date +%s%N)
+for w in $(seq $((2 * PAIRS))); do
+  sleep "$D"
+  for l in a b; do kill -0 "${WRK[$l]}" 2>/dev/null || { log "wrk for listener $l died:"; cat "$WORK/wrk-$l.out" >&2; exit 1; }; done
+  read -r ra1 rb1 < <(rq); c1=$(cpu_ns); read -r -a k1 < <(core_busy); t1=$(date +%s%N)
+  l=$ACTIVE; swap
+  # other % = the proxy core's busy time beyond Weir's CPU, in % of the window
+  awk -v w="$w" -v l="$l" -v s=$((t1 - t0)) -v c=$((c1 - c0)) -v n=$((ra1 - ra + rb1 - rb)) -v kb=$((k1[0] - k0[0])) -v kt=$((k1[1] - k0[1])) \
+    'BEGIN { o = kt > 0 ? (kb / kt) * 100 - c / s * 100 : 0; printf "measure\t%d\t%s\t%.3f\t%.0f\t%d\t%.1f\n", w, l, s / 1e9, c, n, (o < 0 ? 0 : o) }' >>"$TSV"
+  ra=$ra1; rb=$rb1; c0=$c1; k0=("${k1[@]}"); t0=$t1
+done
+kill -0 "$WPID" 2>/dev/null || { log "Weir died during the run"; tail -20 "$WORK/weir.out" >&2; exit 1; }
+kill -CONT "${WRK[a]}" "${WRK[b]}" 2>/dev/null || true
+ERRS="$(curl -s "http://127.0.0.1:$ADMIN/stats?filter=^weir_http_downstream_rq_xx" | awk -F': ' '!/code_class="2xx"/ {n += $2} END {print n + 0}')"
+
+# ---- summary ------------------------------------------------------------------------------------
+STAMP="$(date +%F_%H%M%S)"
+OUT="$ROOT/bench/results/filter-ab-$VARIANT-$STAMP"
+mkdir -p "$ROOT/bench/results"
+cp "$TSV" "$OUT.tsv"; cp "$WORK/weir.yaml" "$OUT.yaml"
+COMMIT="$(git -C "$ROOT" rev-parse --short HEAD)"
+DIRTY="$(git -C "$ROOT" status --porcelain --untracked-files=no | awk '{print $2}' | tr '\n' ' ')"
+python3 - "$TSV" "$VARIANT" "$STAMP" "$COMMIT" "$DIRTY" "$D" "$WARMUP" "$CONNS" "$JAVA_OPTS" "$ERRS" \
+  "$(filter_block "$VARIANT" | sed -n 's/^ *- name: //p')" >"$OUT.md" <<'PY'
+import sys, random, statistics as st
+tsv, variant, stamp, commit, dirty, d, warmup, conns, jopts, errs, fname = sys.argv[1:12]
+rows = [l.rstrip("\n").split("\t") for l in open(tsv)][1:]
+W = [dict(w=int(r[1]), l=r[2], s=float(r[3]), ns=int(r[4]), n=int(r[5]), other=float(r[6])) for r in rows]
+for w in W:
+    w["cpu"] = w["ns"] / 1e3 / w["n"] if w["n"] else float("nan")
+    w["rps"] = w["n"] / w["s"]
+# each b window against the mean of the a windows either side of it (cancels a linear drift)
+R = []
+for i, w in enumerate(W):
+    if w["l"] == "b" and 0 < i < len(W) - 1:
+        R.append(w["cpu"] / ((W[i - 1]["cpu"] + W[i + 1]["cpu"]) / 2))
+pool = lambda l: sum(w["ns"] for w in W if w["l"] == l) / 1e3 / sum(w["n"] for w in W if w["l"] == l)
+pa, pb = pool("a"), pool("b")
+rnd = random.Random(1)
+boots = sorted(st.median(rnd.choices(R, k=len(R))) for _ in range(2000))
+lo, hi = boots[int(0.05 * len(boots))], boots[int(0.95 * len(boots)) - 1]
+med = st.median(R)
+A = [w for w in W if w["l"] == "a"]; B = [w for w in W if w["l"] == "b"]
+o = []
+p = o.append
+p(f"# Filter cost inside one Weir: {variant} vs no filter ({stamp})")
+p("")
+p(f"- Weir commit {commit}" + (f", working tree modified in: {dirty.strip()}" if dirty.strip() else ", clean working tree") + ".")
+p(f"- `bench/filter-ab.sh`: one Weir (1 worker pinned, JAVA_OPTS `{jopts}`), listener a without a filter, listener b with "
+  + (f"`{fname}`" if fname else "no filter either (the A/A control)")
+  + f"; two wrk -t1 -c{conns} on 128 B /small, one per listener, run in turn ({warmup} s of warm-up in 5-s turns, then "
+  f"{len(W)} windows of {d} s: a b a b ...); wrk and the backend nginx on the other core.")
+p("- A window's CPU us/req = the Weir process's CPU time (schedstat of every thread) over the requests Weir completed in it "
+  "(its admin counters); each b window is compared with the mean of the a windows either side of it.")
+p("")
+p("| listener | windows | CPU us/req: median | min .. max | req/s median | other % on the proxy core (max) |")
+p("|---|---|---|---|---|---|")
+for name, X in (("a (no filter)", A), (f"b ({variant})", B)):
+    p(f"| {name} | {len(X)} | {st.median(w['cpu'] for w in X):.2f} | {min(w['cpu'] for w in X):.2f} .. {max(w['cpu'] for w in X):.2f} | "
+      f"{st.median(w['rps'] for w in X):,.0f} | {max(w['other'] for w in X):.0f} |")
+p("")
+p(f"- **b / a: median {med:.3f} ({(med-1)*100:+.1f}%)** over {len(R)} b windows; 90% bootstrap interval of the median {lo:.3f} .. {hi:.3f}; "
+  f"mean {st.mean(R):.3f}, sd {st.stdev(R):.3f}; quartiles {st.quantiles(R, n=4)[0]:.3f} .. {st.quantiles(R, n=4)[2]:.3f}.")
+p(f"- Pooled over all windows: a {pa:.2f}, b {pb:.2f} CPU us/req, b / a {pb/pa:.3f}.")
+p(f"- Responses other than 2xx over the whole session (warm-up included): {errs}.")
+print("\n".join(o))
+PY
+cat "$OUT.md"
+log "written to $OUT.md (windows: $OUT.tsv)"
