@@ -1,5 +1,6 @@
 package io.weir.kernel.http;
 
+import io.netty.util.concurrent.FastThreadLocal;
 import io.weir.kernel.http1.HeaderMap;
 import io.weir.kernel.http1.Http1Parser;
 import io.weir.spi.Headers;
@@ -73,8 +74,7 @@ final class FilterHeaders implements Headers {
 
     @Override
     public void set(String name, String value) {
-        String n = lower(name);
-        checkValue(n, value);
+        String n = checked(name, value);
         if (n.startsWith(":")) {
             if (pseudo != null) {
                 pseudo.set(n, value);
@@ -86,8 +86,7 @@ final class FilterHeaders implements Headers {
 
     @Override
     public void add(String name, String value) {
-        String n = lower(name);
-        checkValue(n, value);
+        String n = checked(name, value);
         if (n.startsWith(":")) {
             set(n, value);
             return;
@@ -127,12 +126,54 @@ final class FilterHeaders implements Headers {
     }
 
     /**
+     * A name and value a filter passed on this thread before and that passed {@link #check}, by
+     * identity, with the name in lower case: a filter sets the same header on every request (a
+     * Java plugin's constants, a Wasm module's strings, which the host's string cache hands out as
+     * the same instances), and lower-casing and checking them again each time showed in profiles.
+     * A string is immutable, so one found valid stays valid. Direct-mapped by the strings' hash
+     * codes (cached in each string); a miss only checks again.
+     */
+    private static final class Seen {
+        static final int SLOTS = 32;
+        final String[] name = new String[SLOTS];
+        final String[] lower = new String[SLOTS];
+        final String[] value = new String[SLOTS];
+    }
+
+    private static final FastThreadLocal<Seen> SEEN =
+            new FastThreadLocal<>() {
+                @Override
+                protected Seen initialValue() {
+                    return new Seen();
+                }
+            };
+
+    /** The name in lower case, after {@link #check} of it and the value (or a cache hit). */
+    private static String checked(String name, String value) {
+        if (name == null || value == null) {
+            throw new IllegalArgumentException("header name and value are required");
+        }
+        Seen seen = SEEN.get();
+        int i = name.hashCode() & (Seen.SLOTS - 1);
+        int j = value.hashCode() & (Seen.SLOTS - 1);
+        if (seen.name[i] == name && seen.value[j] == value) {
+            return seen.lower[i];
+        }
+        String n = lower(name);
+        check(n, value);
+        seen.name[i] = name;
+        seen.lower[i] = n;
+        seen.value[j] = value;
+        return n;
+    }
+
+    /**
      * Names must be tokens (after a pseudo-header's colon) and values must not break the message
      * (CR, LF, NUL). The name is checked against the parser's tchar table: a Wasm module adds a
      * header on every request, and a scan of the separator string per character showed in profiles.
      */
-    private static void checkValue(String name, String value) {
-        if (name.isEmpty() || value == null) {
+    private static void check(String name, String value) {
+        if (name.isEmpty()) {
             throw new IllegalArgumentException("header name and value are required");
         }
         if (!Http1Parser.isToken(name.charAt(0) == ':' ? name.substring(1) : name)) {

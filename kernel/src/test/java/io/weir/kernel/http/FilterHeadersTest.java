@@ -70,6 +70,29 @@ class FilterHeadersTest {
     }
 
     @Test
+    void aNameOrValueFoundValidBeforeDoesNotLetAnInvalidPartnerThrough() {
+        HeaderMap m = new HeaderMap();
+        FilterHeaders h = new FilterHeaders(m, new MapPseudo());
+        String name = "X-Seen";
+        String value = "ok";
+        for (int i = 0; i < 3; i++) { // the same instances again: answered from the cache
+            h.add(name, value);
+        }
+        assertThat(m.getAll("x-seen")).containsExactly("ok", "ok", "ok");
+        assertThatThrownBy(() -> h.add(name, "bad\nvalue"))
+                .as("a cached name with a bad value")
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> h.set("bad name", value))
+                .as("a cached value with a bad name")
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> h.add(name, null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> h.add(null, value)).isInstanceOf(IllegalArgumentException.class);
+        h.set(name, value);
+        assertThat(m.getAll("x-seen")).as("set, from the cache, still lower-cases").containsExactly("ok");
+        assertThat(m.size()).isEqualTo(1);
+    }
+
+    @Test
     void pseudoHeadersGoToThePseudoAndNeverToTheMap() {
         HeaderMap m = new HeaderMap();
         MapPseudo p = new MapPseudo();
