@@ -3,6 +3,7 @@ package io.weir.filters.wasm;
 import com.dylibso.chicory.runtime.WasmFunctionHandle;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import io.weir.spi.Body;
+import io.weir.spi.Headers;
 import io.weir.spi.HttpCallRequest;
 import io.weir.spi.HttpCallResponse;
 import io.weir.spi.LocalReply;
@@ -186,7 +187,20 @@ final class Abi {
                     };
             case "proxy_add_header_map_value" ->
                     (i, a) -> {
-                        HeaderView h = map((int) a[0]);
+                        int type = (int) a[0];
+                        if (type < 4) { // a stream's map: straight to it, no view per call
+                            Headers h = live(type);
+                            if (h == null) {
+                                return r(NOT_FOUND);
+                            }
+                            try {
+                                h.add(vm.readString(a[1], a[2]), vm.readString(a[3], a[4]));
+                                return r(OK);
+                            } catch (IllegalArgumentException e) {
+                                return r(BAD_ARGUMENT);
+                            }
+                        }
+                        HeaderView h = map(type);
                         if (h == null) {
                             return r(NOT_FOUND);
                         }
@@ -194,7 +208,20 @@ final class Abi {
                     };
             case "proxy_replace_header_map_value" ->
                     (i, a) -> {
-                        HeaderView h = map((int) a[0]);
+                        int type = (int) a[0];
+                        if (type < 4) {
+                            Headers h = live(type);
+                            if (h == null) {
+                                return r(NOT_FOUND);
+                            }
+                            try {
+                                h.set(vm.readString(a[1], a[2]), vm.readString(a[3], a[4]));
+                                return r(OK);
+                            } catch (IllegalArgumentException e) {
+                                return r(BAD_ARGUMENT);
+                            }
+                        }
+                        HeaderView h = map(type);
                         if (h == null) {
                             return r(NOT_FOUND);
                         }
@@ -467,6 +494,24 @@ final class Abi {
         return vm.streams.get(vm.effectiveContext);
     }
 
+    /**
+     * The live map of type 0..3 (request headers, request trailers, response headers, response
+     * trailers) of the effective stream, or null when it has none now.
+     */
+    private Headers live(int type) {
+        WasmStream s = stream();
+        if (s == null) {
+            return null;
+        }
+        return switch (type) {
+            case 0 -> s.ctx.requestHeaders();
+            case 1 -> s.requestTrailers;
+            case 2 -> s.ctx.responseHeaders();
+            case 3 -> s.responseTrailers;
+            default -> null;
+        };
+    }
+
     /** A header map of the effective context, or null when it has none now. */
     private HeaderView map(int type) {
         if (type == 6 || type == 7) { // http call response headers / trailers
@@ -476,18 +521,8 @@ final class Abi {
             }
             return HeaderView.of(type == 6 ? cr.headers() : List.of(), cr.status());
         }
-        WasmStream s = stream();
-        if (s == null) {
-            return null;
-        }
-        return switch (type) {
-            case 0 -> HeaderView.of(s.ctx.requestHeaders());
-            case 1 -> s.requestTrailers == null ? null : HeaderView.of(s.requestTrailers);
-            case 2 ->
-                    s.ctx.responseHeaders() == null ? null : HeaderView.of(s.ctx.responseHeaders());
-            case 3 -> s.responseTrailers == null ? null : HeaderView.of(s.responseTrailers);
-            default -> null;
-        };
+        Headers h = live(type);
+        return h == null ? null : HeaderView.of(h);
     }
 
     /** proxy-wasm's header map serialisation: count, (key len, value len)*, then key\0value\0*. */
