@@ -127,11 +127,11 @@ final class FilterHeaders implements Headers {
 
     /**
      * A name and value a filter passed on this thread before and that passed {@link #check}, by
-     * identity, with the name in lower case: a filter sets the same header on every request (a
-     * Java plugin's constants, a Wasm module's strings, which the host's string cache hands out as
-     * the same instances), and lower-casing and checking them again each time showed in profiles.
-     * A string is immutable, so one found valid stays valid. Direct-mapped by the strings' hash
-     * codes (cached in each string); a miss only checks again.
+     * identity, with the name in lower case: a filter sets the same header on every request (a Java
+     * plugin's constants, a Wasm module's strings, which the host's string cache hands out as the
+     * same instances), and lower-casing and checking them again each time showed in profiles. A
+     * string is immutable, so one found valid stays valid. Direct-mapped by the strings' hash codes
+     * (cached in each string); a miss only checks again.
      */
     private static final class Seen {
         static final int SLOTS = 32;

@@ -88,7 +88,9 @@ class FilterHeadersTest {
         assertThatThrownBy(() -> h.add(name, null)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> h.add(null, value)).isInstanceOf(IllegalArgumentException.class);
         h.set(name, value);
-        assertThat(m.getAll("x-seen")).as("set, from the cache, still lower-cases").containsExactly("ok");
+        assertThat(m.getAll("x-seen"))
+                .as("set, from the cache, still lower-cases")
+                .containsExactly("ok");
         assertThat(m.size()).isEqualTo(1);
     }
 
