@@ -180,7 +180,7 @@ cp "$TSV" "$OUT.tsv"; cp "$WORK/weir.yaml" "$OUT.yaml"
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD)"
 DIRTY="$(git -C "$ROOT" status --porcelain --untracked-files=no | awk '{print $2}' | tr '\n' ' ')"
 python3 - "$TSV" "$VARIANT" "$STAMP" "$COMMIT" "$DIRTY" "$D" "$WARMUP" "$CONNS" "$JAVA_OPTS" "$ERRS" \
-  "$(filter_block "$VARIANT" | sed -n 's/^ *- name: //p')" >"$OUT.md" <<'PY'
+  "$(filter_block "$VARIANT" | sed -n 's/^ *- name: //p')" >"$OUT.md.part" <<'PY'
 import sys, random, statistics as st
 tsv, variant, stamp, commit, dirty, d, warmup, conns, jopts, errs, fname = sys.argv[1:12]
 rows = [l.rstrip("\n").split("\t") for l in open(tsv)][1:]
@@ -224,5 +224,6 @@ p(f"- Pooled over all windows: a {pa:.2f}, b {pb:.2f} CPU us/req, b / a {pb/pa:.
 p(f"- Responses other than 2xx over the whole session (warm-up included): {errs}.")
 print("\n".join(o))
 PY
+mv "$OUT.md.part" "$OUT.md" # only a complete summary lands
 cat "$OUT.md"
 log "written to $OUT.md (windows: $OUT.tsv)"
