@@ -131,10 +131,12 @@ final class FilterHeaders implements Headers {
      * plugin's constants, a Wasm module's strings, which the host's string cache hands out as the
      * same instances), and lower-casing and checking them again each time showed in profiles. A
      * string is immutable, so one found valid stays valid. Direct-mapped by the strings' hash codes
-     * (cached in each string); a miss only checks again.
+     * (cached in each string); a miss only checks again. Only pairs of up to 1,024 characters are
+     * kept.
      */
     private static final class Seen {
         static final int SLOTS = 32;
+        static final int MAX_CHARS = 1024;
         final String[] name = new String[SLOTS];
         final String[] lower = new String[SLOTS];
         final String[] value = new String[SLOTS];
@@ -161,9 +163,11 @@ final class FilterHeaders implements Headers {
         }
         String n = lower(name);
         check(n, value);
-        seen.name[i] = name;
-        seen.lower[i] = n;
-        seen.value[j] = value;
+        if (name.length() + value.length() <= Seen.MAX_CHARS) { // a big one is not kept alive
+            seen.name[i] = name;
+            seen.lower[i] = n;
+            seen.value[j] = value;
+        }
         return n;
     }
 
