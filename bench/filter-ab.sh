@@ -70,21 +70,10 @@ for p in $BACKEND_PORT $PA $PB $ADMIN; do
 done
 
 # ---- wait for an idle machine (no JVM or Maven of anyone, under 20% of one core busy) ----------
-busy_pct() {
-  local b0 t0 b1 t1
-  read -r b0 t0 < <(awk '$1=="cpu"{t=0; for(i=2;i<=NF;i++) t+=$i; print t-$5-$6, t}' /proc/stat); sleep 2
-  read -r b1 t1 < <(awk '$1=="cpu"{t=0; for(i=2;i<=NF;i++) t+=$i; print t-$5-$6, t}' /proc/stat)
-  echo $(( (b1-b0) * 100 * $(nproc) / (t1-t0 > 0 ? t1-t0 : 1) ))
-}
-waited=0
-while :; do
-  o="$(ps -eo pid=,comm=,args= | awk -v me=$$ '$1 != me && $2 != "awk" && ($2 == "java" || $2 == "mvn" || /surefire|plexus-classworlds/)' || true)"
-  b="$(busy_pct)"
-  [[ -z "$o" && "$b" -le 20 ]] && break
-  (( waited >= IDLE_MAX )) && { log "machine still busy after ${IDLE_MAX}s (busy ${b}%): stopping"; exit 1; }
-  log "waiting for the machine to go idle (busy ${b}% of one core${o:+; running: $(awk '{print $1"/"$2}' <<<"$o" | tr '\n' ' ')})"
-  sleep 15; waited=$((waited + 15))
-done
+IDLE_PCT=20; IDLE_POLL=15
+# shellcheck source=lib/idle.sh
+source "$ROOT/bench/lib/idle.sh" # busy_pct, others, wait_idle
+wait_idle
 
 # ---- backend (the shared bench's nginx, 128 B /small) and Weir with two listeners ---------------
 rm -rf "$WORK"; mkdir -p "$WORK/www" "$WORK/plugins/add-header"

@@ -393,27 +393,8 @@ log "upstream connections opened for 20 sequential keep-alive requests: $(tr '\n
 cp "$WORK/check/upstream-cx.txt" "$OUTDIR/check-upstream-cx.txt"
 
 # ---- 4. alternate runs, each after the machine is idle -------------------------------------------
-busy_pct() { # CPU busy over 2 s, % of one core (200 = both cores of a 2-core machine)
-  local b0 t0 b1 t1
-  read -r b0 t0 < <(awk '$1=="cpu"{t=0; for(i=2;i<=NF;i++) t+=$i; print t-$5-$6, t}' /proc/stat); sleep 2
-  read -r b1 t1 < <(awk '$1=="cpu"{t=0; for(i=2;i<=NF;i++) t+=$i; print t-$5-$6, t}' /proc/stat)
-  echo $(( (b1-b0) * 100 * $(nproc) / (t1-t0 > 0 ? t1-t0 : 1) ))
-}
-others() { # JVMs and Maven processes (builds, tests) of anyone; none of ours is alive between runs
-  ps -eo pid=,comm=,args= | awk -v me=$$ '$1 != me && $2 != "awk" && ($2 == "java" || $2 == "mvn" || /surefire|plexus-classworlds/)' || true
-}
-wait_idle() {
-  local waited=0 b o
-  while :; do
-    o="$(others)"; b="$(busy_pct)"
-    [[ -z "$o" && "$b" -le "$IDLE_PCT" ]] && { log "machine idle (busy ${b}% of one core)"; return 0; }
-    if (( waited >= IDLE_MAX )); then
-      log "machine still busy after ${IDLE_MAX}s (busy ${b}%); stopping"; [[ -n "$o" ]] && cut -c1-200 <<<"$o" >&2; exit 1
-    fi
-    log "waiting for the machine to go idle (busy ${b}% of one core${o:+; running: $(awk '{print $1"/"$2}' <<<"$o" | tr '\n' ' ')})"
-    sleep 30; waited=$((waited + 30))
-  done
-}
+# shellcheck source=lib/idle.sh
+source "$ROOT/bench/lib/idle.sh" # busy_pct, others, wait_idle
 newest_report() { # the shared reports are named by their stamp: the last in name order is the newest
   find "$PEER_BENCH_DIR/results" -maxdepth 1 -name '*.md' 2>/dev/null | sort | tail -1 || true
 }

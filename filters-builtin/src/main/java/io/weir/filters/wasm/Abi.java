@@ -185,48 +185,8 @@ final class Abi {
                         vm.writeOut(bytes(v), a[3], a[4]);
                         return r(OK);
                     };
-            case "proxy_add_header_map_value" ->
-                    (i, a) -> {
-                        int type = (int) a[0];
-                        if (type < 4) { // a stream's map: straight to it, no view per call
-                            Headers h = live(type);
-                            if (h == null) {
-                                return r(NOT_FOUND);
-                            }
-                            try {
-                                h.add(vm.readString(a[1], a[2]), vm.readString(a[3], a[4]));
-                                return r(OK);
-                            } catch (IllegalArgumentException e) {
-                                return r(BAD_ARGUMENT);
-                            }
-                        }
-                        HeaderView h = map(type);
-                        if (h == null) {
-                            return r(NOT_FOUND);
-                        }
-                        return r(h.add(vm.readString(a[1], a[2]), vm.readString(a[3], a[4])));
-                    };
-            case "proxy_replace_header_map_value" ->
-                    (i, a) -> {
-                        int type = (int) a[0];
-                        if (type < 4) {
-                            Headers h = live(type);
-                            if (h == null) {
-                                return r(NOT_FOUND);
-                            }
-                            try {
-                                h.set(vm.readString(a[1], a[2]), vm.readString(a[3], a[4]));
-                                return r(OK);
-                            } catch (IllegalArgumentException e) {
-                                return r(BAD_ARGUMENT);
-                            }
-                        }
-                        HeaderView h = map(type);
-                        if (h == null) {
-                            return r(NOT_FOUND);
-                        }
-                        return r(h.set(vm.readString(a[1], a[2]), vm.readString(a[3], a[4])));
-                    };
+            case "proxy_add_header_map_value" -> (i, a) -> r(writeHeader(a, false));
+            case "proxy_replace_header_map_value" -> (i, a) -> r(writeHeader(a, true));
             case "proxy_remove_header_map_value" ->
                     (i, a) -> {
                         HeaderView h = map((int) a[0]);
@@ -492,6 +452,40 @@ final class Abi {
     /** The stream of the effective context, or null (root context). */
     WasmStream stream() {
         return vm.streams.get(vm.effectiveContext);
+    }
+
+    /**
+     * {@code proxy_add_header_map_value} ({@code replace} false) and {@code
+     * proxy_replace_header_map_value}: a stream's map (types 0..3) is written directly, with no
+     * view per call; the others through {@link #map} (a call-out response's maps are read-only).
+     */
+    private int writeHeader(long[] a, boolean replace) {
+        int type = (int) a[0];
+        if (type >= 4) {
+            HeaderView v = map(type);
+            if (v == null) {
+                return NOT_FOUND;
+            }
+            String name = vm.readString(a[1], a[2]);
+            String value = vm.readString(a[3], a[4]);
+            return replace ? v.set(name, value) : v.add(name, value);
+        }
+        Headers h = live(type);
+        if (h == null) {
+            return NOT_FOUND;
+        }
+        String name = vm.readString(a[1], a[2]);
+        String value = vm.readString(a[3], a[4]);
+        try {
+            if (replace) {
+                h.set(name, value);
+            } else {
+                h.add(name, value);
+            }
+            return OK;
+        } catch (IllegalArgumentException e) {
+            return BAD_ARGUMENT;
+        }
     }
 
     /**

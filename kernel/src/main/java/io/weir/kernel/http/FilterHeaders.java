@@ -155,19 +155,23 @@ final class FilterHeaders implements Headers {
         if (name == null || value == null) {
             throw new IllegalArgumentException("header name and value are required");
         }
+        String n;
+        if (name.length() + value.length() > Seen.MAX_CHARS) { // a big one is not kept alive
+            n = lower(name);
+            check(n, value);
+            return n;
+        }
         Seen seen = SEEN.get();
         int i = name.hashCode() & (Seen.SLOTS - 1);
         int j = value.hashCode() & (Seen.SLOTS - 1);
         if (seen.name[i] == name && seen.value[j] == value) {
             return seen.lower[i];
         }
-        String n = lower(name);
+        n = lower(name);
         check(n, value);
-        if (name.length() + value.length() <= Seen.MAX_CHARS) { // a big one is not kept alive
-            seen.name[i] = name;
-            seen.lower[i] = n;
-            seen.value[j] = value;
-        }
+        seen.name[i] = name;
+        seen.lower[i] = n;
+        seen.value[j] = value;
         return n;
     }
 
