@@ -187,10 +187,18 @@ fi
 # The up to CONNS requests still in flight when a wrk stops finish in the next window (counted
 # there: about 0.1% of a window's requests). The script itself runs on the load core.
 taskset -cp "$LOAD_CPU" $$ >/dev/null
-cpu_ns() { # session leader -> CPU ns of every thread of its processes
-  local p; for p in $(pgrep -s "$1" 2>/dev/null); do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done | awk '{s += $1} END {printf "%.0f", s}'; }
-cpus() { # "a b": the CPU ns of Weir a and Weir b (one process: all of it in a, 0 in b)
-  if ((PROCS == 1)); then echo "$(cpu_ns "${WPID[a]}") 0"; else echo "$(cpu_ns "${WPID[a]}") $(cpu_ns "${WPID[b]}")"; fi; }
+cpu_ns() { # session leader -> "all jit": CPU ns of every thread of its processes, and of the JIT compiler threads among them
+  local p f=()
+  for p in $(pgrep -s "$1" 2>/dev/null); do f+=(/proc/"$p"/task/*/comm /proc/"$p"/task/*/schedstat); done
+  awk '{ d = FILENAME; sub(/\/[^\/]*$/, "", d) } FILENAME ~ /comm$/ { c[d] = $0; next } { s += $1; if (c[d] ~ /^C[12] CompilerThre/) j += $1 }
+       END { printf "%.0f %.0f\n", s, j }' "${f[@]}" 2>/dev/null || true
+}
+cpus() { # "a b jit_a jit_b": the CPU ns of Weir a and Weir b, then of their JIT compilers (one process: all of it in a, 0 in b)
+  local xa ja xb=0 jb=0
+  read -r xa ja < <(cpu_ns "${WPID[a]}")
+  ((PROCS == 1)) || read -r xb jb < <(cpu_ns "${WPID[b]}")
+  echo "$xa $xb $ja $jb"
+}
 admin_stat() { # admin_port name_regex -> the first value (0 when absent)
   curl -s "http://127.0.0.1:$1/stats?filter=$2" | awk -F': ' 'NR == 1 {v = $2} END {printf "%d\n", v}'; }
 rq() { # "a b": each listener's weir_http_downstream_rq_total
@@ -205,22 +213,22 @@ for l in a b; do
 done
 sleep 0.5; kill -STOP "${WRK[b]}"; ACTIVE=a
 swap() { local other=a; [[ $ACTIVE == a ]] && other=b; kill -STOP "${WRK[$ACTIVE]}"; kill -CONT "${WRK[$other]}"; ACTIVE=$other; }
-TSV="$WORK/windows.tsv"; printf 'phase\twindow\tlistener\tseconds\tcpu_ns\trequests\tother_pct\tcpu_a_ns\tcpu_b_ns\trq_a\trq_b\n' >"$TSV"
+TSV="$WORK/windows.tsv"; printf 'phase\twindow\tlistener\tseconds\tcpu_ns\trequests\tother_pct\tcpu_a_ns\tcpu_b_ns\trq_a\trq_b\tjit_a_ns\tjit_b_ns\n' >"$TSV"
 T0=$SECONDS
 while (( SECONDS - T0 < WARMUP )); do sleep 5; swap; done
 log "warm-up done ($((SECONDS - T0)) s); measuring $PAIRS windows of ${D} s per listener, alternating"
-read -r ra rb < <(rq); read -r ca cb < <(cpus); read -r -a k0 < <(core_busy); t0=$(date +%s%N)
+read -r ra rb < <(rq); read -r ca cb ja jb < <(cpus); read -r -a k0 < <(core_busy); t0=$(date +%s%N)
 for w in $(seq $((2 * PAIRS))); do
   sleep "$D"
   for l in a b; do kill -0 "${WRK[$l]}" 2>/dev/null || { log "wrk for listener $l died:"; cat "$WORK/wrk-$l.out" >&2; exit 1; }; done
-  read -r ra1 rb1 < <(rq); read -r ca1 cb1 < <(cpus); read -r -a k1 < <(core_busy); t1=$(date +%s%N)
+  read -r ra1 rb1 < <(rq); read -r ca1 cb1 ja1 jb1 < <(cpus); read -r -a k1 < <(core_busy); t1=$(date +%s%N)
   l=$ACTIVE; swap
   # other % = the proxy core's busy time beyond Weir's CPU, in % of the window
-  awk -v w="$w" -v l="$l" -v s=$((t1 - t0)) -v xa=$((ca1 - ca)) -v xb=$((cb1 - cb)) -v na=$((ra1 - ra)) -v nb=$((rb1 - rb)) \
+  awk -v w="$w" -v l="$l" -v s=$((t1 - t0)) -v xa=$((ca1 - ca)) -v xb=$((cb1 - cb)) -v na=$((ra1 - ra)) -v nb=$((rb1 - rb)) -v ja=$((ja1 - ja)) -v jb=$((jb1 - jb)) \
     -v kb=$((k1[0] - k0[0])) -v kt=$((k1[1] - k0[1])) \
     'BEGIN { c = xa + xb; o = kt > 0 ? (kb / kt) * 100 - c / s * 100 : 0
-             printf "measure\t%d\t%s\t%.3f\t%.0f\t%d\t%.1f\t%.0f\t%.0f\t%d\t%d\n", w, l, s / 1e9, c, na + nb, (o < 0 ? 0 : o), xa, xb, na, nb }' >>"$TSV"
-  ra=$ra1; rb=$rb1; ca=$ca1; cb=$cb1; k0=("${k1[@]}"); t0=$t1
+             printf "measure\t%d\t%s\t%.3f\t%.0f\t%d\t%.1f\t%.0f\t%.0f\t%d\t%d\t%.0f\t%.0f\n", w, l, s / 1e9, c, na + nb, (o < 0 ? 0 : o), xa, xb, na, nb, ja, jb }' >>"$TSV"
+  ra=$ra1; rb=$rb1; ca=$ca1; cb=$cb1; ja=$ja1; jb=$jb1; k0=("${k1[@]}"); t0=$t1
 done
 for l in a b; do kill -0 "${WPID[$l]}" 2>/dev/null || { log "Weir died during the run"; tail -20 "${WOUT[$l]}" >&2; exit 1; }; done
 kill -CONT "${WRK[a]}" "${WRK[b]}" 2>/dev/null || true
@@ -248,7 +256,7 @@ import sys, random, statistics as st
 tsv, variant, stamp, commit, dirty, d, warmup, conns, jopts, errs, fname, procs, spans = sys.argv[1:14]
 procs = int(procs)
 rows = [l.rstrip("\n").split("\t") for l in open(tsv)][1:]
-W = [dict(w=int(r[1]), l=r[2], s=float(r[3]), other=float(r[6]), xa=int(r[7]), xb=int(r[8]), na=int(r[9]), nb=int(r[10])) for r in rows]
+W = [dict(w=int(r[1]), l=r[2], s=float(r[3]), other=float(r[6]), xa=int(r[7]), xb=int(r[8]), na=int(r[9]), nb=int(r[10]), ja=int(r[11]), jb=int(r[12])) for r in rows]
 for i, w in enumerate(W):
     if procs == 1:  # the process's CPU over every request it completed in the window
         w["ns"], w["n"] = w["xa"] + w["xb"], w["na"] + w["nb"]
@@ -300,6 +308,13 @@ p("")
 p(f"- **b / a: median {med:.3f} ({(med-1)*100:+.1f}%)** over {len(R)} b windows; 90% bootstrap interval of the median {lo:.3f} .. {hi:.3f}; "
   f"mean {st.mean(R):.3f}, sd {st.stdev(R):.3f}; quartiles {st.quantiles(R, n=4)[0]:.3f} .. {st.quantiles(R, n=4)[2]:.3f}.")
 p(f"- Pooled over all windows: a {pa:.2f}, b {pb:.2f} CPU us/req, b / a {pb/pa:.3f}.")
+q = len(R) // 4
+if q:
+    p("- b / a by quarter of the session (medians; a trend means the warm-up was too short): "
+      + ", ".join(f"{st.median(R[j * q:(j + 1) * q]):.3f}" for j in range(4)) + ".")
+tot = sum(w["xa"] + w["xb"] for w in W)
+p(f"- JIT compiler threads over the measured windows: {sum(w['ja'] for w in W) / max(1, sum(w['xa'] for w in W)) * 100:.1f}% of "
+  + ("Weir's CPU." if procs == 1 else f"Weir a's CPU, {sum(w['jb'] for w in W) / max(1, sum(w['xb'] for w in W)) * 100:.1f}% of Weir b's."))
 p(f"- Responses other than 2xx over the whole session (warm-up included): {errs}.")
 if spans:
     ex, dr, fails, nreq = (int(x) for x in spans.split())
