@@ -94,6 +94,9 @@ final class WeirTracer implements Tracer {
      */
     private final String[] fields;
 
+    /** A listener's copy ({@link #withSampling}): closing it leaves the shared pipeline alone. */
+    private final boolean view;
+
     WeirTracer(TracingSettings settings, SpanPipeline pipeline, Resource resource) {
         this.pipeline = pipeline;
         this.resource = resource;
@@ -132,6 +135,28 @@ final class WeirTracer implements Tracer {
             }
         }
         this.fields = f.toArray(new String[0]);
+        this.view = false;
+    }
+
+    private WeirTracer(WeirTracer of, double sampling) {
+        this.pipeline = of.pipeline;
+        this.resource = of.resource;
+        this.forceHeader = of.forceHeader;
+        this.ratioBound = ratioBound(sampling);
+        this.readers = of.readers;
+        this.writeW3c = of.writeW3c;
+        this.writers = of.writers;
+        this.fields = of.fields;
+        this.view = true;
+    }
+
+    @Override
+    public Tracer withSampling(double sampling) {
+        if (!(sampling >= 0 && sampling <= 1)) {
+            throw new IllegalArgumentException(
+                    "sampling must be within 0..1 (was " + sampling + ")");
+        }
+        return new WeirTracer(this, sampling);
     }
 
     /**
@@ -270,6 +295,9 @@ final class WeirTracer implements Tracer {
 
     @Override
     public void close() {
+        if (view) {
+            return; // the process's tracer owns the pipeline
+        }
         pipeline.close();
     }
 }

@@ -1,6 +1,7 @@
 package io.weir.tracing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
@@ -217,5 +218,27 @@ class WeirTracerTest {
         sampled.end();
         assertThat(out.next()).extracting(SpanData::getTraceId).containsExactly(TRACE);
         assertThat(out.batches).isEmpty();
+    }
+
+    @Test
+    void aListenersSamplingReplacesTheRatioForNewTracesOnlyAndSharesTheExporter() throws Exception {
+        WeirTracer all = tracer(1.0, List.of("w3c"), "x-debug", 1);
+        io.weir.spi.tracing.Tracer none = all.withSampling(0);
+        for (int i = 0; i < 1000; i++) {
+            assertThat(none.startServerSpan("GET", h -> null).isSampled()).isFalse();
+        }
+        assertThat(none.startServerSpan("GET", Map.of("x-debug", "1")::get).isSampled()).isTrue();
+        TraceSpan fromParent =
+                none.startServerSpan(
+                        "GET", Map.of("traceparent", "00-" + TRACE + "-" + PARENT + "-01")::get);
+        assertThat(fromParent.isSampled()).isTrue();
+        none.close(); // a listener's copy: the process's pipeline goes on
+        fromParent.end();
+        assertThat(out.next()).extracting(SpanData::getTraceId).containsExactly(TRACE);
+        assertThat(all.startServerSpan("GET", h -> null).isSampled()).isTrue();
+        assertThat(all.withSampling(1.0).startServerSpan("GET", h -> null).isSampled()).isTrue();
+        assertThatThrownBy(() -> all.withSampling(1.5))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("0..1");
     }
 }

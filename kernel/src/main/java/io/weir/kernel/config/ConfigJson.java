@@ -137,6 +137,12 @@ public final class ConfigJson {
         m.put("generate_request_id", h.generateRequestId());
         m.put("server_name", h.serverName());
         m.put("access_log", map(h.accessLog(), ConfigJson::accessLog));
+        if (h.tracing() != null) {
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("enabled", h.tracing().enabled());
+            putIfNotNull(t, "sampling", h.tracing().sampling());
+            m.put("tracing", t);
+        }
         return m;
     }
 

@@ -50,6 +50,8 @@ public record ListenerConfig(
      *   <li>{@code server_name}: value of the {@code server} header on local replies, default
      *       {@code weir}
      *   <li>{@code access_log}: list of {@link AccessLogConfig}
+     *   <li>{@code tracing}: this listener's {@link TracingOverride} of the top-level {@code
+     *       tracing:} block (Envoy's per-connection-manager {@code tracing})
      * </ul>
      */
     public record HttpConfig(
@@ -64,7 +66,17 @@ public record ListenerConfig(
             int xffNumTrustedHops,
             boolean generateRequestId,
             String serverName,
-            List<AccessLogConfig> accessLog) {}
+            List<AccessLogConfig> accessLog,
+            TracingOverride tracing) {}
+
+    /**
+     * YAML {@code http.tracing: {enabled, sampling}}: whether this listener's requests are traced
+     * (default true) and its own ratio of new traces sampled (default: the top-level {@code
+     * tracing.sampling}). Needs the top-level {@code tracing:} block, which sets the exporter.
+     *
+     * @param sampling 0..1, or null for the top-level ratio
+     */
+    public record TracingOverride(boolean enabled, Double sampling) {}
 
     /**
      * An HTTP filter entry: YAML {@code {name, config, fail_policy, disabled, callback_timeout}}.

@@ -49,6 +49,7 @@ final class WeirBinder {
     private final List<ClusterRef> clusterRefs = new ArrayList<>();
     private FilterBinder filters;
     private RouteBinder routes;
+    private boolean tracingConfigured; // the top-level tracing block is present
 
     /** A use of a cluster name, checked once every cluster is known. */
     record ClusterRef(Node node, String name) {}
@@ -93,6 +94,8 @@ final class WeirBinder {
             addresses.add(key(admin.address()), admin.address().toString(), "admin.address", null);
         }
 
+        TracingConfig tracing = TracingBinder.bind(s.get("tracing"));
+        tracingConfigured = s.get("tracing").isPresent();
         List<ListenerConfig> listeners = new ArrayList<>();
         Unique listenerNames = new Unique("listener name");
         for (Node n : s.get("listeners").nonEmptyList()) {
@@ -110,7 +113,6 @@ final class WeirBinder {
             }
         }
         WeirConfig.ObservabilityConfig observability = observability(s.get("observability"));
-        TracingConfig tracing = TracingBinder.bind(s.get("tracing"));
         return new WeirConfig(
                 baseDir,
                 admin,
@@ -247,7 +249,8 @@ final class WeirBinder {
                         "xff_num_trusted_hops",
                         "generate_request_id",
                         "server_name",
-                        "access_log");
+                        "access_log",
+                        "tracing");
         if (s == null) {
             return null;
         }
@@ -283,7 +286,29 @@ final class WeirBinder {
                 xffHops,
                 requestId,
                 serverName,
-                immutable(accessLog));
+                immutable(accessLog),
+                tracingOverride(s.get("tracing")));
+    }
+
+    /** {@code http.tracing}: null when absent. */
+    private ListenerConfig.TracingOverride tracingOverride(Node n) {
+        Node.Struct s = n.struct("enabled", "sampling");
+        if (s == null) {
+            return null;
+        }
+        if (!tracingConfigured) {
+            n.error("needs the top-level tracing block (which sets the exporter)");
+        }
+        boolean enabled = s.get("enabled").bool(true);
+        Node samplingNode = s.get("sampling");
+        Double sampling = null;
+        if (samplingNode.isPresent()) {
+            sampling = samplingNode.numberInRange(0, 1, 1.0);
+            if (!enabled) {
+                samplingNode.error("has no effect with enabled: false");
+            }
+        }
+        return new ListenerConfig.TracingOverride(enabled, sampling);
     }
 
     private static String serverName(Node n) {

@@ -24,7 +24,10 @@ public final class ListenerRuntime {
     /** The listener's filters in this generation; empty for the router alone. */
     public final ListenerFilters filters;
 
-    /** The process's tracer, or null without {@code tracing:} (then nothing is traced). */
+    /**
+     * The process's tracer as this listener uses it ({@link #forListener}), or null when nothing
+     * here is traced.
+     */
     public final Tracer tracer;
 
     /** Whether each filter gets an INTERNAL span ({@code tracing.filter_spans}). */
@@ -47,13 +50,28 @@ public final class ListenerRuntime {
             Tracer tracer,
             boolean filterSpans) {
         this.istio = istio;
-        this.tracer = tracer;
-        this.filterSpans = tracer != null && filterSpans;
+        this.tracer = forListener(tracer, config.http().tracing());
+        this.filterSpans = this.tracer != null && filterSpans;
         this.config = config;
         this.http = config.http();
         this.routes = new RouteTable(config.http());
         this.filters = filters;
         this.stats = stats;
         this.accessLogs = List.copyOf(accessLogs);
+    }
+
+    /**
+     * The process's tracer (null without {@code tracing:}) as a listener with {@code http.tracing}
+     * {@code o} uses it: none when the listener turns tracing off, a copy with the listener's own
+     * ratio when it sets one (the server has checked at start or reload that the tracer can).
+     */
+    static Tracer forListener(Tracer process, ListenerConfig.TracingOverride o) {
+        if (process == null || o == null) {
+            return process;
+        }
+        if (!o.enabled()) {
+            return null;
+        }
+        return o.sampling() == null ? process : process.withSampling(o.sampling());
     }
 }

@@ -202,6 +202,10 @@ public final class WeirServer implements AutoCloseable {
         }
         onEveryWorker(w -> filterServices.bindWorkerThread(w.slot()));
         tracer = startTracer(config.tracing());
+        List<String> samplingErrors = listenerSamplingErrors(config);
+        if (!samplingErrors.isEmpty()) {
+            throw new StartupException(String.join("\n", samplingErrors), null);
+        }
         List<ListenerFilters> made = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         for (int i = 0; i < config.listeners().size(); i++) {
@@ -287,6 +291,33 @@ public final class WeirServer implements AutoCloseable {
                 tc.sampling(),
                 String.join(",", tc.propagation()));
         return t;
+    }
+
+    /**
+     * A listener's {@code http.tracing.sampling} needs a tracer that can sample per listener
+     * (Weir's can; another {@code TracerProvider}'s may not): one error per listener that sets one
+     * when it cannot.
+     */
+    private List<String> listenerSamplingErrors(WeirConfig c) {
+        List<String> errors = new ArrayList<>();
+        Tracer t = tracer;
+        for (int i = 0; i < c.listeners().size(); i++) {
+            ListenerConfig.TracingOverride o = c.listeners().get(i).http().tracing();
+            if (t == null || o == null || o.sampling() == null) {
+                continue;
+            }
+            try {
+                t.withSampling(o.sampling());
+            } catch (UnsupportedOperationException e) {
+                errors.add(
+                        "listeners["
+                                + i
+                                + "].http.tracing.sampling: the tracer cannot sample per listener ("
+                                + message(e)
+                                + ")");
+            }
+        }
+        return errors;
     }
 
     private boolean filterSpans() {
@@ -538,6 +569,7 @@ public final class WeirServer implements AutoCloseable {
                 prev.tracing() == null ? null : prev.tracing().raw())) {
             errors.add("tracing: cannot change on reload; restart Weir");
         }
+        errors.addAll(listenerSamplingErrors(next));
         if (!errors.isEmpty()) {
             throw new ReloadException(errors);
         }

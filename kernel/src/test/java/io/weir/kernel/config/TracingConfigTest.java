@@ -132,4 +132,41 @@ class TracingConfigTest {
         assertThat(errors(withTracing("sampling: half\nexporter: { otlp: {} }")))
                 .containsExactly("tracing.sampling: expected a number (was a string)");
     }
+
+    static final String ZIPKIN =
+            "tracing:\n  exporter: { zipkin: { endpoint: http://zipkin:9411/api/v2/spans } }\n";
+
+    @Test
+    void aListenerMayTurnTracingOffOrSetItsOwnSampling() throws Exception {
+        assertThat(parse(withHttp("") + ZIPKIN).listeners().get(0).http().tracing()).isNull();
+        assertThat(
+                        parse(withHttp("tracing: { enabled: false }") + ZIPKIN)
+                                .listeners()
+                                .get(0)
+                                .http()
+                                .tracing())
+                .isEqualTo(new ListenerConfig.TracingOverride(false, null));
+        WeirConfig c = parse(withHttp("tracing: { sampling: 0.01 }") + ZIPKIN);
+        assertThat(c.listeners().get(0).http().tracing())
+                .isEqualTo(new ListenerConfig.TracingOverride(true, 0.01));
+        assertThat(ConfigJson.toJson(c).replaceAll("\\s", ""))
+                .contains("\"tracing\":{\"enabled\":true,\"sampling\":0.01}");
+    }
+
+    @Test
+    void aListenersTracingIsCheckedWithItsPath() throws Exception {
+        assertThat(errors(withHttp("tracing: { sampling: 0.5 }")))
+                .containsExactly(
+                        "listeners[0].http.tracing: needs the top-level tracing block (which sets"
+                                + " the exporter)");
+        assertThat(errors(withHttp("tracing: { sampling: 2 }") + ZIPKIN))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("listeners[0].http.tracing.sampling:");
+        assertThat(errors(withHttp("tracing: { enabled: false, sampling: 0.5 }") + ZIPKIN))
+                .containsExactly(
+                        "listeners[0].http.tracing.sampling: has no effect with enabled: false");
+        assertThat(errors(withHttp("tracing: { sample: 0.5 }") + ZIPKIN))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("listeners[0].http.tracing.sample:");
+    }
 }

@@ -111,4 +111,45 @@ class TracingStartupIntegrationTest {
                 .hasMessage("tracing.exporter: exporter unavailable");
         assertThat(p.creates).hasValue(1);
     }
+
+    /** {@link Weir#simple} with {@code http.tracing} set to {@code block} on its listener. */
+    static String withListenerTracing(String upstream, String block) {
+        return Weir.simple(upstream, "")
+                        .replace("    http:\n", "    http:\n      tracing: " + block + "\n")
+                + TRACING;
+    }
+
+    @Test
+    void aListenerWithTracingOffNeverCallsTheTracer() throws Exception {
+        CountingProvider p = new CountingProvider();
+        try (TestUpstream up = new TestUpstream()) {
+            WeirServer s = server(withListenerTracing(up.address(), "{ enabled: false }"), p);
+            try {
+                s.start();
+                int port = s.listenerAddresses().values().iterator().next().getPort();
+                try (RawClient c = new RawClient(port)) {
+                    c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+                    assertThat(c.read().status()).isEqualTo(200);
+                }
+                assertThat(s.tracer()).isNotNull();
+            } finally {
+                s.close();
+            }
+        }
+        assertThat(p.creates).hasValue(1);
+        assertThat(p.spans).hasValue(0);
+    }
+
+    @Test
+    void aListenersSamplingWithATracerThatCannotIsAStartupErrorNamingTheListener()
+            throws Exception {
+        CountingProvider p = new CountingProvider();
+        WeirServer s = server(withListenerTracing("127.0.0.1:9", "{ sampling: 0.5 }"), p);
+        assertThatThrownBy(s::start)
+                .isInstanceOf(StartupException.class)
+                .hasMessageStartingWith(
+                        "listeners[0].http.tracing.sampling: the tracer cannot sample per"
+                                + " listener (")
+                .hasMessageContaining("cannot sample per listener)");
+    }
 }

@@ -19,6 +19,20 @@ public interface Tracer extends AutoCloseable {
      */
     TraceSpan startServerSpan(String name, HeaderReader headers);
 
+    /**
+     * This tracer with {@code sampling} (0..1) as the ratio of new traces sampled, for a listener
+     * that sets its own ({@code http.tracing.sampling}); a caller's sampled flag and the force
+     * header decide as before. Called when a listener starts, not per request. The result shares
+     * this tracer's exporter: Weir closes only this one.
+     *
+     * @throws UnsupportedOperationException when the tracer cannot sample per listener (the
+     *     default); Weir then refuses such a config with an error naming the listener
+     */
+    default Tracer withSampling(double sampling) {
+        throw new UnsupportedOperationException(
+                getClass().getName() + " cannot sample per listener");
+    }
+
     /** Exports what is still queued (waiting a bounded time) and releases the exporter. */
     @Override
     void close();
