@@ -247,7 +247,7 @@ class ConfigLoaderTest {
                                 + " virtual_hosts, request_headers_timeout, idle_timeout,"
                                 + " max_request_body, max_request_headers_kb, max_headers_count,"
                                 + " merge_slashes, xff_num_trusted_hops, generate_request_id,"
-                                + " server_name, access_log)");
+                                + " server_name, access_log, tracing)");
         assertThat(errors(CONTRACT + "tracer: {}\n"))
                 .containsExactly(
                         "tracer: unknown key (expected one of: admin, plugin_dirs, listeners,"
