@@ -34,7 +34,10 @@
 # span. The span sink is the nginx of bench/filter-cost.sh (202 to any POST, gRPC on h2c), on the
 # load core. What two processes add back: each JVM compiles the shared code on its own; the A/A
 # control (VARIANT=no_filter PROCS=2) shows how much that moves the ratio, and runs of the same
-# variant differ by a few points (two runs of tracing_1pct: +2.3% and +4.6%).
+# variant differ by a few points (two runs of tracing_1pct: +2.3% and +4.6%). For tracing, whose
+# code sits in the kernel's request path, two processes measure 5 to 7 points more than one
+# (the untraced listener of one process runs code compiled with tracing in it): use PROCS=2 for
+# what turning tracing on costs a Weir.
 #
 # Knobs (env): VARIANT (no_filter, java, local_ratelimit, wasm-<name> = plugins-examples/
 # wasm-add-header-<name>/target/filter.wasm, wasm = WASM_MODULE, tracing_1pct, tracing_100pct,
