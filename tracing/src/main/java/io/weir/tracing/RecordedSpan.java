@@ -126,7 +126,8 @@ final class RecordedSpan implements TraceSpan, SpanData {
         this.kind = kind;
         this.anchorEpochNanos = anchorEpochNanos;
         this.anchorNanoTime = anchorNanoTime;
-        this.startEpochNanos = startEpochNanos > 0 ? startEpochNanos : now();
+        // an unsampled span is never exported: its times are not read, so no clock is read for them
+        this.startEpochNanos = startEpochNanos > 0 || !sampled ? startEpochNanos : now();
         if (sampled) { // a SERVER span gets 12 to 14 attributes from the kernel
             keys = new String[16];
             strings = new String[16];
@@ -248,7 +249,7 @@ final class RecordedSpan implements TraceSpan, SpanData {
     @Override
     public void end() {
         if (!ended) {
-            end(now());
+            end(sampled ? now() : 0);
         }
     }
 

@@ -215,13 +215,16 @@ final class WeirTracer implements Tracer {
             } while (lo == 0);
             sampled = forced || ratioSamples(ratioBound, lo);
         }
-        long nano = System.nanoTime();
         Anchor a = anchor;
-        if (nano - a.nanoTime() > REANCHOR_NANOS) {
-            a = Anchor.now();
-            anchor = a;
+        long epoch = 0; // an unsampled span's times are never read: no clock for them
+        if (sampled) {
+            long nano = System.nanoTime();
+            if (nano - a.nanoTime() > REANCHOR_NANOS) {
+                a = Anchor.now();
+                anchor = a;
+            }
+            epoch = a.epochNanos() + (nano - a.nanoTime());
         }
-        long epoch = a.epochNanos() + (nano - a.nanoTime());
         return new RecordedSpan(
                 this,
                 hi,

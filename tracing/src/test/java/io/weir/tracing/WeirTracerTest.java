@@ -212,6 +212,13 @@ class WeirTracerTest {
         TraceSpan s = t.startServerSpan("GET", h -> null);
         s.setAttribute("a", "b");
         s.end();
+        // nothing reads an unsampled span's times, so none are taken
+        assertThat(((SpanData) s).getStartEpochNanos()).isZero();
+        assertThat(((SpanData) s).getEndEpochNanos()).isZero();
+        assertThat(
+                        ((SpanData) s.startChild("GET", io.weir.spi.tracing.SpanKind.CLIENT))
+                                .getStartEpochNanos())
+                .isZero();
         TraceSpan sampled =
                 t.startServerSpan(
                         "GET", Map.of("traceparent", "00-" + TRACE + "-" + PARENT + "-01")::get);

@@ -43,7 +43,7 @@ final class ActiveStream {
     String authority;
     String requestId;
     TraceSpan span; // the SERVER span when a tracer is configured, else null
-    long spanStartNanos; // System.nanoTime() when the span started
+    long spanStartNanos; // System.nanoTime() when the span started, if it is sampled
     RouteEntry route;
     boolean expectContinue;
     boolean requestComplete;
@@ -147,8 +147,10 @@ final class ActiveStream {
 
     private void startSpan(Tracer tracer) {
         HeaderMap h = head.headers;
-        spanStartNanos = System.nanoTime();
         span = tracer.startServerSpan(head.method, h::get);
+        if (span.isSampled()) { // an unsampled span's times are never read
+            spanStartNanos = System.nanoTime();
+        }
     }
 
     /**

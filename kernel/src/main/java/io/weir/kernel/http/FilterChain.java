@@ -759,7 +759,7 @@ final class FilterChain {
             sf.entry.stats.duration.record(slot, sf.nanos / 1e9);
         }
         releaseHeld();
-        if (s.span != null && s.hcm.lr.filterSpans) {
+        if (s.span != null && s.hcm.lr.filterSpans && s.span.isSampled()) {
             filterSpans();
         }
         roots.streamEnded();
