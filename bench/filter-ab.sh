@@ -326,7 +326,6 @@ q = len(R) // 4
 if q:
     p("- b / a by quarter of the session (medians; a trend means the warm-up was too short): "
       + ", ".join(f"{st.median(R[j * q:(j + 1) * q]):.3f}" for j in range(4)) + ".")
-tot = sum(w["xa"] + w["xb"] for w in W)
 p(f"- JIT compiler threads over the measured windows: {sum(w['ja'] for w in W) / max(1, sum(w['xa'] for w in W)) * 100:.1f}% of "
   + ("Weir's CPU." if procs == 1 else f"Weir a's CPU, {sum(w['jb'] for w in W) / max(1, sum(w['xb'] for w in W)) * 100:.1f}% of Weir b's."))
 p(f"- Responses other than 2xx over the whole session (warm-up included): {errs}.")

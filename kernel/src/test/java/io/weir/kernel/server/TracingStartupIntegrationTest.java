@@ -70,11 +70,14 @@ class TracingStartupIntegrationTest {
         return s;
     }
 
-    @Test
-    void withoutTracingTheTracerIsNeverMadeNorCalled() throws Exception {
-        CountingProvider p = new CountingProvider();
+    /**
+     * Starts Weir on {@code yaml(upstream address)} with {@code p}, sends one request that must get
+     * a 200, stops Weir and returns its tracer.
+     */
+    static Tracer serveOne(java.util.function.UnaryOperator<String> yaml, CountingProvider p)
+            throws Exception {
         try (TestUpstream up = new TestUpstream()) {
-            WeirServer s = server(Weir.simple(up.address(), ""), p);
+            WeirServer s = server(yaml.apply(up.address()), p);
             try {
                 s.start();
                 int port = s.listenerAddresses().values().iterator().next().getPort();
@@ -82,11 +85,17 @@ class TracingStartupIntegrationTest {
                     c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
                     assertThat(c.read().status()).isEqualTo(200);
                 }
-                assertThat(s.tracer()).isNull();
+                return s.tracer();
             } finally {
                 s.close();
             }
         }
+    }
+
+    @Test
+    void withoutTracingTheTracerIsNeverMadeNorCalled() throws Exception {
+        CountingProvider p = new CountingProvider();
+        assertThat(serveOne(up -> Weir.simple(up, ""), p)).isNull();
         assertThat(p.creates).hasValue(0);
         assertThat(p.spans).hasValue(0);
     }
@@ -122,20 +131,7 @@ class TracingStartupIntegrationTest {
     @Test
     void aListenerWithTracingOffNeverCallsTheTracer() throws Exception {
         CountingProvider p = new CountingProvider();
-        try (TestUpstream up = new TestUpstream()) {
-            WeirServer s = server(withListenerTracing(up.address(), "{ enabled: false }"), p);
-            try {
-                s.start();
-                int port = s.listenerAddresses().values().iterator().next().getPort();
-                try (RawClient c = new RawClient(port)) {
-                    c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
-                    assertThat(c.read().status()).isEqualTo(200);
-                }
-                assertThat(s.tracer()).isNotNull();
-            } finally {
-                s.close();
-            }
-        }
+        assertThat(serveOne(up -> withListenerTracing(up, "{ enabled: false }"), p)).isNotNull();
         assertThat(p.creates).hasValue(1);
         assertThat(p.spans).hasValue(0);
     }
