@@ -136,7 +136,13 @@ final class RecordedSpan implements TraceSpan, SpanData {
     }
 
     private long now() {
-        return anchorEpochNanos + (System.nanoTime() - anchorNanoTime);
+        return epochNanos(System.nanoTime());
+    }
+
+    /** On the trace's clock, with no clock read: every span of a trace shares its anchor. */
+    @Override
+    public long epochNanos(long nanoTime) {
+        return anchorEpochNanos + (nanoTime - anchorNanoTime);
     }
 
     // ---- TraceSpan: the worker's side ----

@@ -198,6 +198,17 @@ final class WeirTracer implements Tracer {
 
     @Override
     public TraceSpan startServerSpan(String name, HeaderReader headers) {
+        return startServerSpan(name, headers, 0, false);
+    }
+
+    @Override
+    public TraceSpan startServerSpan(String name, HeaderReader headers, long startNanoTime) {
+        return startServerSpan(name, headers, startNanoTime, true);
+    }
+
+    /** A SERVER span starting at {@code startNanoTime} when {@code timed}, else now. */
+    private TraceSpan startServerSpan(
+            String name, HeaderReader headers, long startNanoTime, boolean timed) {
         TraceIds.Parent parent = extract(headers);
         boolean forced = forceHeader != null && headers.get(forceHeader) != null;
         long hi;
@@ -218,7 +229,7 @@ final class WeirTracer implements Tracer {
         Anchor a = anchor;
         long epoch = 0; // an unsampled span's times are never read: no clock for them
         if (sampled) {
-            long nano = System.nanoTime();
+            long nano = timed ? startNanoTime : System.nanoTime();
             if (nano - a.nanoTime() > REANCHOR_NANOS) {
                 a = Anchor.now();
                 anchor = a;

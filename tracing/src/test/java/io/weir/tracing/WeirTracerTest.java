@@ -8,6 +8,7 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.weir.spi.tracing.HeaderWriter;
+import io.weir.spi.tracing.SpanKind;
 import io.weir.spi.tracing.TraceSpan;
 import java.util.HashMap;
 import java.util.List;
@@ -74,6 +75,30 @@ class WeirTracerTest {
         }
         // binomial(20000, 0.25): sd about 61; 10 sd either side
         assertThat(sampled).isBetween(5000 - 612, 5000 + 612);
+    }
+
+    @Test
+    void aServerSpanStartsAtTheKernelsReadingAndItsTraceConvertsLaterOnesOnOneClock() {
+        WeirTracer t = tracer(1.0, List.of("w3c"), null, 512);
+        long before = System.currentTimeMillis() * 1_000_000L;
+        long start = System.nanoTime() - 3_000_000; // the request came in 3 ms ago
+        TraceSpan server = t.startServerSpan("GET", h -> null, start);
+        RecordedSpan s = (RecordedSpan) server;
+        assertThat(s.startNanos()).isEqualTo(server.epochNanos(start));
+        // the wall clock's millisecond, less the 3 ms, less a generous margin for a slow machine
+        assertThat(s.startNanos()).isBetween(before - 1_000_000_000L, before);
+        TraceSpan client =
+                server.startChild("GET", SpanKind.CLIENT, server.epochNanos(start + 1000));
+        // a child converts on its trace's clock: the same reading gives the same time
+        assertThat(client.epochNanos(start + 7_000)).isEqualTo(server.epochNanos(start + 7_000));
+        assertThat(server.epochNanos(start + 2_500_000) - server.epochNanos(start))
+                .isEqualTo(2_500_000);
+        client.end(client.epochNanos(start + 2_000_000));
+        server.end(server.epochNanos(start + 2_500_000));
+        assertThat(((RecordedSpan) client).startNanos()).isEqualTo(s.startNanos() + 1000);
+        assertThat(((RecordedSpan) client).endNanos()).isEqualTo(s.startNanos() + 2_000_000);
+        assertThat(s.endNanos()).isEqualTo(s.startNanos() + 2_500_000);
+        t.close();
     }
 
     @Test

@@ -28,7 +28,9 @@ final class ReceivedSpans {
             String spanId,
             String parentSpanId,
             Map<String, String> attributes,
-            boolean error) {}
+            boolean error,
+            long startNanos,
+            long endNanos) {}
 
     private final List<Received> spans = new ArrayList<>();
 
@@ -46,8 +48,9 @@ final class ReceivedSpans {
                                     hex(s.getSpanId().toByteArray()),
                                     hex(s.getParentSpanId().toByteArray()),
                                     attributes(s.getAttributesList()),
-                                    s.getStatus().getCode()
-                                            == Status.StatusCode.STATUS_CODE_ERROR));
+                                    s.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR,
+                                    s.getStartTimeUnixNano(),
+                                    s.getEndTimeUnixNano()));
                 }
             }
         }

@@ -304,6 +304,83 @@ class TracingIntegrationTest {
         }
     }
 
+    /**
+     * Every span of a request lies inside its SERVER span, which lasts as long as the request: the
+     * kernel's times and the tracer's share one clock. Many requests, since a mismatch of less than
+     * a millisecond shows only on some of them.
+     */
+    @Test
+    void childSpansLieInsideTheirServerSpanOnEveryRequest() throws Exception {
+        String yaml =
+                """
+                admin:
+                  address: 127.0.0.1:0
+                listeners:
+                  - name: ingress
+                    address: 127.0.0.1:0
+                    http:
+                      filters:
+                        - name: test.first
+                        - name: test.second
+                      virtual_hosts:
+                        - name: default
+                          domains: ["*"]
+                          routes:
+                            - match: { prefix: "/" }
+                              route: { cluster: backend }
+                clusters:
+                  - name: backend
+                    endpoints:
+                      - address: %s
+                """;
+        try (OtlpReceiver otlp = new OtlpReceiver();
+                CapturingUpstream up = new CapturingUpstream();
+                Weir w =
+                        Weir.start(
+                                yaml.formatted(up.address())
+                                        + tracing(
+                                                otlp.endpoint(),
+                                                "filter_spans: true\nbatch: { schedule_delay: 50ms }"),
+                                1,
+                                twoFilters())) {
+            int n = 40;
+            for (int i = 0; i < n; i++) {
+                String trace = String.format("%032x", 0x5eed0000L + i);
+                assertThat(
+                                get(
+                                                w.port(),
+                                                "/",
+                                                "traceparent",
+                                                "00-" + trace + "-" + PARENT + "-01")
+                                        .statusCode())
+                        .isEqualTo(200);
+                up.next();
+            }
+            for (int i = 0; i < n; i++) {
+                String trace = String.format("%032x", 0x5eed0000L + i);
+                List<Received> spans = otlp.awaitTrace(trace, 4);
+                Received server = one(spans, SpanKind.SPAN_KIND_SERVER);
+                assertThat(server.endNanos())
+                        .as("request %d: the SERVER span lasts", i)
+                        .isGreaterThan(server.startNanos());
+                for (Received c : spans) {
+                    if (c != server) {
+                        assertThat(c.startNanos())
+                                .as("request %d: %s starts inside the SERVER span", i, c.name())
+                                .isBetween(server.startNanos(), server.endNanos());
+                        assertThat(c.endNanos())
+                                .as("request %d: %s ends inside the SERVER span", i, c.name())
+                                .isBetween(c.startNanos(), server.endNanos());
+                    }
+                }
+                Received client = one(spans, SpanKind.SPAN_KIND_CLIENT);
+                assertThat(client.endNanos())
+                        .as("request %d: the CLIENT span lasts", i)
+                        .isGreaterThan(client.startNanos());
+            }
+        }
+    }
+
     /** A filter that asks the cluster {@code authz} (GET /check) and then lets the request on. */
     static io.weir.spi.HttpFilterFactory callingOut() {
         return new io.weir.spi.HttpFilterFactory() {

@@ -37,13 +37,13 @@ final class ActiveStream {
     private final long receivedLength;
 
     final long startNanos = System.nanoTime();
+    long finishNanos; // System.nanoTime() when the stream finished (0 before)
     final long startMillis = System.currentTimeMillis();
     String path; // normalised, without query
     String query; // raw, without '?', or null
     String authority;
     String requestId;
     TraceSpan span; // the SERVER span when a tracer is configured, else null
-    long spanStartNanos; // System.nanoTime() when the span started, if it is sampled
     RouteEntry route;
     boolean expectContinue;
     boolean requestComplete;
@@ -147,10 +147,8 @@ final class ActiveStream {
 
     private void startSpan(Tracer tracer) {
         HeaderMap h = head.headers;
-        span = tracer.startServerSpan(head.method, h::get);
-        if (span.isSampled()) { // an unsampled span's times are never read
-            spanStartNanos = System.nanoTime();
-        }
+        // the span starts with the stream, on the tracer's clock: no clock read of its own
+        span = tracer.startServerSpan(head.method, h::get, startNanos);
     }
 
     /**
@@ -196,12 +194,7 @@ final class ActiveStream {
             sp.setAttribute("weir.response_flags", ResponseFlag.format(flags));
         }
         sp.setAttribute("weir.request_id", requestId);
-        sp.end(spanEpochNanos() + (startNanos + durNanos - spanStartNanos));
-    }
-
-    /** When the SERVER span started, in nanoseconds since the epoch (millisecond precision). */
-    long spanEpochNanos() {
-        return startMillis * 1_000_000L + (spanStartNanos - startNanos);
+        sp.end(sp.epochNanos(startNanos + durNanos));
     }
 
     /** The request has passed every filter: the router (or a direct response) takes it. */
@@ -645,7 +638,8 @@ final class ActiveStream {
         }
         done = true;
         ListenerStats st = hcm.lr.stats;
-        long durNanos = System.nanoTime() - startNanos;
+        finishNanos = System.nanoTime();
+        long durNanos = finishNanos - startNanos;
         if (responseCode != 0) {
             st.countResponse(slot(), responseCode);
         }

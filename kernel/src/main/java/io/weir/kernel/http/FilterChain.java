@@ -770,8 +770,8 @@ final class FilterChain {
      * filter's callbacks took on this request ({@code weir.filter.time_us}).
      */
     private void filterSpans() {
-        long start = s.spanEpochNanos();
-        long end = start + (System.nanoTime() - s.spanStartNanos);
+        long start = s.span.epochNanos(s.startNanos);
+        long end = s.span.epochNanos(s.finishNanos != 0 ? s.finishNanos : System.nanoTime());
         for (StreamFilter sf : f) {
             io.weir.spi.tracing.TraceSpan c =
                     s.span.startChild(sf.entry.name, io.weir.spi.tracing.SpanKind.INTERNAL, start);

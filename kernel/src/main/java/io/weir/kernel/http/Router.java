@@ -36,6 +36,7 @@ final class Router implements UpstreamStream {
     private boolean retried;
     private boolean upstreamReadingPaused;
     private long upstreamStartNanos;
+    private long responseEndNanos; // when the upstream response ended (recordServiceTime)
     private long serviceTimeMs = -1;
     private String upstreamHost;
     private TraceSpan span; // the CLIENT span of the current attempt, when traced
@@ -119,7 +120,11 @@ final class Router implements UpstreamStream {
             if (error != null) {
                 sp.setError(error);
             }
-            sp.end();
+            if (error == null && responseEndNanos != 0) {
+                sp.end(sp.epochNanos(responseEndNanos)); // as recordServiceTime read the clock
+            } else {
+                sp.end();
+            }
         }
     }
 
@@ -418,7 +423,8 @@ final class Router implements UpstreamStream {
 
     private void recordServiceTime() {
         if (upstreamStartNanos != 0) {
-            long ns = System.nanoTime() - upstreamStartNanos;
+            responseEndNanos = System.nanoTime();
+            long ns = responseEndNanos - upstreamStartNanos;
             serviceTimeMs = ns / 1_000_000;
             cstats.rqTime.record(slot(), ns / 1e6);
         }

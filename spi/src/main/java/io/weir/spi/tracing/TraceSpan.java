@@ -50,4 +50,15 @@ public interface TraceSpan {
 
     /** Ends the span at {@code endEpochNanos} (nanoseconds since the epoch). */
     void end(long endEpochNanos);
+
+    /**
+     * The time since the epoch, on this span's clock, of a {@link System#nanoTime()} reading taken
+     * during its request: what to pass to {@link #startChild(String, SpanKind, long)} and {@link
+     * #end(long)} so that every span of a request, and the durations the kernel measures, share one
+     * clock. A tracer keeps one clock per trace and converts without reading it; the default reads
+     * the wall clock (millisecond precision).
+     */
+    default long epochNanos(long nanoTime) {
+        return System.currentTimeMillis() * 1_000_000L - (System.nanoTime() - nanoTime);
+    }
 }

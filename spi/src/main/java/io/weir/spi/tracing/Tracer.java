@@ -20,6 +20,16 @@ public interface Tracer extends AutoCloseable {
     TraceSpan startServerSpan(String name, HeaderReader headers);
 
     /**
+     * {@link #startServerSpan(String, HeaderReader)} for a request that started at {@code
+     * startNanoTime}, a {@link System#nanoTime()} reading: the span starts then, and {@link
+     * TraceSpan#epochNanos} converts the kernel's later readings on the same clock. The kernel
+     * calls this one. The default ignores the time and starts the span now.
+     */
+    default TraceSpan startServerSpan(String name, HeaderReader headers, long startNanoTime) {
+        return startServerSpan(name, headers);
+    }
+
+    /**
      * This tracer with {@code sampling} (0..1) as the ratio of new traces sampled, for a listener
      * that sets its own ({@code http.tracing.sampling}); a caller's sampled flag and the force
      * header decide as before. Called when a listener starts, not per request. The result shares
