@@ -8,7 +8,6 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.weir.spi.tracing.HeaderWriter;
-import io.weir.spi.tracing.SpanKind;
 import io.weir.spi.tracing.TraceSpan;
 import java.util.HashMap;
 import java.util.List;
@@ -88,7 +87,10 @@ class WeirTracerTest {
         // the wall clock's millisecond, less the 3 ms, less a generous margin for a slow machine
         assertThat(s.startNanos()).isBetween(before - 1_000_000_000L, before);
         TraceSpan client =
-                server.startChild("GET", SpanKind.CLIENT, server.epochNanos(start + 1000));
+                server.startChild(
+                        "GET",
+                        io.weir.spi.tracing.SpanKind.CLIENT,
+                        server.epochNanos(start + 1000));
         // a child converts on its trace's clock: the same reading gives the same time
         assertThat(client.epochNanos(start + 7_000)).isEqualTo(server.epochNanos(start + 7_000));
         assertThat(server.epochNanos(start + 2_500_000) - server.epochNanos(start))
