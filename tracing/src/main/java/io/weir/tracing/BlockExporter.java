@@ -9,6 +9,9 @@ import java.util.List;
  * thread. Called on the export thread only.
  */
 interface BlockExporter {
-    /** Sends one request holding the spans of {@code blocks}, in order. */
+    /**
+     * Sends one request holding the spans of {@code blocks}, in order. Reads the blocks only until
+     * it returns: their buffers are then reused for new spans.
+     */
     CompletableResultCode exportBlocks(List<SpanBlock> blocks);
 }

@@ -10,6 +10,7 @@ import java.net.SocketException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -69,16 +70,25 @@ final class HttpPoster extends SocketPoster {
      * @throws IOException when there is no answer within the time limit
      */
     int post(byte[] body, int off, int len) throws IOException {
-        return timed(deadline -> exchange(body, off, len, deadline));
+        return timed(deadline -> exchange(body, off, len, List.of(), deadline));
     }
 
-    private int exchange(byte[] body, int off, int len, long deadline) throws IOException {
+    /**
+     * POSTs the first {@code len} bytes of {@code head} followed by every block's bytes, written
+     * from the blocks themselves (no copy into one request), and returns the answer's status.
+     */
+    int post(byte[] head, int len, List<SpanBlock> blocks) throws IOException {
+        return timed(deadline -> exchange(head, 0, len, blocks, deadline));
+    }
+
+    private int exchange(byte[] body, int off, int len, List<SpanBlock> blocks, long deadline)
+            throws IOException {
         boolean reused = connected();
         if (!reused) {
             connect(deadline);
         }
         try {
-            send(body, off, len);
+            send(body, off, len, blocks);
             return answer(true);
         } catch (StaleConnection | SocketException e) {
             if (!reused || timedOut()) {
@@ -87,7 +97,7 @@ final class HttpPoster extends SocketPoster {
             // the server closed the idle connection: once more on a new one
             disconnect();
             connect(deadline);
-            send(body, off, len);
+            send(body, off, len, blocks);
             return answer(false);
         }
     }
@@ -98,13 +108,28 @@ final class HttpPoster extends SocketPoster {
         in = new BufferedInputStream(s.getInputStream(), 8192);
     }
 
-    private void send(byte[] body, int off, int len) throws IOException {
-        byte[] length = (len + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-        byte[] head = new byte[headStart.length + length.length];
+    private void send(byte[] body, int off, int len, List<SpanBlock> blocks) throws IOException {
+        long total = len;
+        for (SpanBlock b : blocks) {
+            total += b.length();
+        }
+        byte[] length = (total + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        int headLen = headStart.length + length.length;
+        // before blocks, the body is a short header of theirs: one write for both, since with
+        // TCP_NODELAY each write is a segment
+        byte[] head = new byte[headLen + (blocks.isEmpty() ? 0 : len)];
         System.arraycopy(headStart, 0, head, 0, headStart.length);
         System.arraycopy(length, 0, head, headStart.length, length.length);
-        out.write(head);
-        out.write(body, off, len);
+        if (blocks.isEmpty()) {
+            out.write(head);
+            out.write(body, off, len);
+        } else {
+            System.arraycopy(body, off, head, headLen, len);
+            out.write(head);
+            for (SpanBlock b : blocks) {
+                out.write(b.bytes(), 0, b.length());
+            }
+        }
         out.flush();
     }
 

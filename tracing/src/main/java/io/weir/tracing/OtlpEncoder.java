@@ -74,9 +74,19 @@ final class OtlpEncoder {
     /** Appends {@code s} as one {@code ScopeSpans.spans} field: tag, length, Span. */
     void appendSpan(RecordedSpan s) {
         tag(2, 2);
-        int slot = begin();
+        ensure(2);
+        int slot = pos;
+        pos += 2; // a span's length takes two bytes (128 .. 16383): no move after it, mostly
         span(s);
-        end(slot);
+        int len = pos - slot - 2;
+        int k = varintSize(len);
+        if (k != 2) {
+            ensure(k - 2);
+            System.arraycopy(buf, slot + 2, buf, slot + k, len);
+        }
+        pos = slot;
+        varint(len);
+        pos = slot + k + len;
     }
 
     /**
@@ -95,6 +105,19 @@ final class OtlpEncoder {
      * known from the blocks' lengths, so the header is written first and each block copied once.
      */
     void encodeBlocks(List<SpanBlock> blocks) {
+        encodeEnvelope(blocks);
+        for (SpanBlock b : blocks) {
+            System.arraycopy(b.bytes(), 0, buf, pos, b.length());
+            pos += b.length();
+        }
+    }
+
+    /**
+     * Encodes the start of one request holding the spans of {@code blocks}: everything before their
+     * bytes ({@link #length} bytes of {@link #buffer}), so that a sender can write the blocks from
+     * where they are. Room for the blocks is reserved after it, for {@link #encodeBlocks}.
+     */
+    void encodeEnvelope(List<SpanBlock> blocks) {
         long spans = 0;
         for (SpanBlock b : blocks) {
             spans += b.length();
@@ -121,10 +144,6 @@ final class OtlpEncoder {
         varint(scopeSpans);
         tag(1, 2);
         bytes(scope);
-        for (SpanBlock b : blocks) {
-            System.arraycopy(b.bytes(), 0, buf, pos, b.length());
-            pos += b.length();
-        }
     }
 
     /** The encoded request; valid until the next call. */
@@ -248,6 +267,8 @@ final class OtlpEncoder {
         int[] ends = spareEnds;
         int runFrom = 0; // a run of repeated attributes still to copy: c.bytes[runFrom, runTo)
         int runTo = 0;
+        int prefix = 0; // bytes the same as c.bytes from the start: no need to copy them back
+        boolean diverged = false;
         for (int i = 0; i < n; i++) {
             String key = s.attributeKey(i);
             String string = s.stringValue(i);
@@ -259,12 +280,16 @@ final class OtlpEncoder {
                             : c.strings[i] == null && c.numbers[i] == number;
             if (sameKey && sameValue) {
                 int from = i == 0 ? 0 : c.ends[i - 1];
+                if (!diverged) {
+                    prefix = c.ends[i];
+                }
                 if (from != runTo) {
                     copy(c.bytes, runFrom, runTo);
                     runFrom = from;
                 }
                 runTo = c.ends[i];
             } else {
+                diverged = true;
                 copy(c.bytes, runFrom, runTo);
                 runFrom = runTo = 0;
                 byte[] k = sameKey ? c.keyFields[i] : keyField(key);
@@ -283,9 +308,11 @@ final class OtlpEncoder {
         copy(c.bytes, runFrom, runTo);
         int len = pos - base;
         if (c.bytes.length < len) {
-            c.bytes = new byte[Math.max(len, c.bytes.length * 2)];
+            byte[] grown = new byte[Math.max(len, c.bytes.length * 2)];
+            System.arraycopy(c.bytes, 0, grown, 0, prefix);
+            c.bytes = grown;
         }
-        System.arraycopy(buf, base, c.bytes, 0, len);
+        System.arraycopy(buf, base + prefix, c.bytes, prefix, len - prefix);
         spareEnds = c.ends;
         c.ends = ends;
         c.count = n;

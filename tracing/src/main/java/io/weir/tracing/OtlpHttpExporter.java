@@ -36,20 +36,20 @@ final class OtlpHttpExporter implements SpanExporter, BlockExporter {
     @Override
     public CompletableResultCode export(Collection<SpanData> spans) {
         encoder.encode(spans);
-        return post();
+        return post(List.of());
     }
 
     @Override
     public CompletableResultCode exportBlocks(List<SpanBlock> blocks) {
-        encoder.encodeBlocks(blocks);
-        return post();
+        encoder.encodeEnvelope(blocks); // the blocks go out from the workers' buffers
+        return post(blocks);
     }
 
-    /** Posts the encoder's request. */
-    private CompletableResultCode post() {
+    /** Posts the encoder's request, or its start and then {@code blocks}. */
+    private CompletableResultCode post(List<SpanBlock> blocks) {
         String problem;
         try {
-            int status = poster.post(encoder.buffer(), 0, encoder.length());
+            int status = poster.post(encoder.buffer(), encoder.length(), blocks);
             if (status / 100 == 2) {
                 return outage.succeeded();
             }

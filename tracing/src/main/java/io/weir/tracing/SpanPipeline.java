@@ -36,6 +36,7 @@ import java.util.concurrent.locks.LockSupport;
 final class SpanPipeline implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("weir.tracing");
     private static final int FIRST_BLOCK_BYTES = 64 * 1024;
+    private static final int MAX_SPARE = 4;
 
     private final SpanExporter exporter;
     private final BlockExporter blockExporter; // the exporter, when it takes encoded blocks
@@ -45,6 +46,15 @@ final class SpanPipeline implements AutoCloseable {
     private final long timeoutMillis;
     private final ConcurrentLinkedQueue<RecordedSpan> queue = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<SpanBlock> blocks = new ConcurrentLinkedQueue<>();
+
+    /**
+     * Block buffers the export thread is done with, for the next lane that publishes: a batch is a
+     * few hundred KiB, and a new array each time cost the worker its zeroing and the young
+     * generation its size. At most {@link #MAX_SPARE} wait.
+     */
+    private final ConcurrentLinkedQueue<byte[]> spare = new ConcurrentLinkedQueue<>();
+
+    private final AtomicInteger spares = new AtomicInteger();
     private final AtomicInteger queued = new AtomicInteger(); // published, not yet exported
     private final ThreadLocal<Lane> lane = ThreadLocal.withInitial(this::newLane);
     private final CopyOnWriteArrayList<Lane> lanes = new CopyOnWriteArrayList<>();
@@ -151,7 +161,14 @@ final class SpanPipeline implements AutoCloseable {
     private int publish(Lane l) {
         int n = l.spans;
         int len = l.encoder.length();
-        byte[] b = l.encoder.takeBuffer(new byte[Math.max(FIRST_BLOCK_BYTES, len + (len >> 3))]);
+        byte[] fresh = spare.poll();
+        if (fresh != null) {
+            spares.decrementAndGet();
+        }
+        if (fresh == null || fresh.length < len) { // one too small would grow while encoding
+            fresh = new byte[Math.max(FIRST_BLOCK_BYTES, len + (len >> 3))];
+        }
+        byte[] b = l.encoder.takeBuffer(fresh);
         l.spans = 0;
         blocks.offer(new SpanBlock(b, len, n));
         return queued.addAndGet(n);
@@ -233,6 +250,13 @@ final class SpanPipeline implements AutoCloseable {
                 r = blockExporter.exportBlocks(batch);
             } catch (RuntimeException e) {
                 r = CompletableResultCode.ofExceptionalFailure(e);
+            }
+            for (SpanBlock done : batch) { // the exporters are done with a block when they return
+                if (spares.incrementAndGet() <= MAX_SPARE) {
+                    spare.offer(done.bytes());
+                } else {
+                    spares.decrementAndGet();
+                }
             }
         } else {
             List<SpanData> batch = new ArrayList<>(Math.min(batchSize, Math.max(1, queued.get())));

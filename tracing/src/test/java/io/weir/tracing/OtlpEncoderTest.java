@@ -191,6 +191,53 @@ class OtlpEncoderTest {
         }
     }
 
+    /**
+     * A span's length is written into two reserved bytes: one of under 128 bytes and one of over 16
+     * KiB need fewer or more, and a change late in the attributes after one early (or a value that
+     * grows and shrinks again) must still decode as set.
+     */
+    @Test
+    void spansOfEverySizeAndAttributesThatChangeLateOrEarlyDecodeAsSet() throws Exception {
+        String big = "u".repeat(20_000);
+        String[][] values = { // url.path, user_agent.original, weir.request_id
+            {"/a", "curl", "id-1"},
+            {"/a", "curl", "id-2"}, // only the last changes
+            {"/a", big, "id-3"}, // over 16 KiB
+            {"/a", "curl", "id-4"}, // back below, after the big one
+            {"/b", "curl", "id-4"}, // the first changes, the rest repeat at new offsets
+            null, // no attributes: under 128 bytes
+            {"/b", "curl", "id-6"},
+        };
+        List<SpanData> spans = new ArrayList<>();
+        for (String[] v : values) {
+            TraceSpan sp = tracer.startServerSpan("GET", h -> null);
+            if (v != null) {
+                sp.setAttribute("url.path", v[0]);
+                sp.setAttribute("user_agent.original", v[1]);
+                sp.setAttribute("weir.request_id", v[2]);
+            }
+            sp.end();
+            spans.add((SpanData) sp);
+        }
+        ExportTraceServiceRequest req = encodeBlocks(spans, 3);
+        assertThat(encode(spans)).isEqualTo(req);
+        List<Span> got = req.getResourceSpans(0).getScopeSpans(0).getSpansList();
+        assertThat(got).hasSize(values.length);
+        for (int i = 0; i < values.length; i++) {
+            assertThat(hex(got.get(i).getSpanId())).isEqualTo(spans.get(i).getSpanId());
+            Map<String, Object> a = attrs(got.get(i).getAttributesList());
+            if (values[i] == null) {
+                assertThat(a).isEmpty();
+            } else {
+                assertThat(a)
+                        .containsOnly(
+                                Map.entry("url.path", values[i][0]),
+                                Map.entry("user_agent.original", values[i][1]),
+                                Map.entry("weir.request_id", values[i][2]));
+            }
+        }
+    }
+
     @Test
     void spansEncodedAsTheyEndGiveTheSameRequestWhateverTheirValuesRepeatOrChange()
             throws Exception {
