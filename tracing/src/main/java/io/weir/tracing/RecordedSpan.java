@@ -128,10 +128,11 @@ final class RecordedSpan implements TraceSpan, SpanData {
         this.anchorNanoTime = anchorNanoTime;
         // an unsampled span is never exported: its times are not read, so no clock is read for them
         this.startEpochNanos = startEpochNanos > 0 || !sampled ? startEpochNanos : now();
-        if (sampled) { // a SERVER span gets 12 to 14 attributes from the kernel
-            keys = new String[16];
-            strings = new String[16];
-            longs = new long[16];
+        if (sampled) { // a SERVER span gets 12 to 14 attributes from the kernel, a CLIENT 4 or 5
+            int n = kind == SpanKind.SERVER ? 16 : 8;
+            keys = new String[n];
+            strings = new String[n];
+            longs = new long[n];
         }
     }
 
