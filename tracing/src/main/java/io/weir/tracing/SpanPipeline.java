@@ -54,7 +54,6 @@ final class SpanPipeline implements AutoCloseable {
      */
     private final ConcurrentLinkedQueue<byte[]> spare = new ConcurrentLinkedQueue<>();
 
-    private final AtomicInteger spares = new AtomicInteger();
     private final AtomicInteger queued = new AtomicInteger(); // published, not yet exported
     private final ThreadLocal<Lane> lane = ThreadLocal.withInitial(this::newLane);
     private final CopyOnWriteArrayList<Lane> lanes = new CopyOnWriteArrayList<>();
@@ -162,9 +161,6 @@ final class SpanPipeline implements AutoCloseable {
         int n = l.spans;
         int len = l.encoder.length();
         byte[] fresh = spare.poll();
-        if (fresh != null) {
-            spares.decrementAndGet();
-        }
         if (fresh == null || fresh.length < len) { // one too small would grow while encoding
             fresh = new byte[Math.max(FIRST_BLOCK_BYTES, len + (len >> 3))];
         }
@@ -252,10 +248,8 @@ final class SpanPipeline implements AutoCloseable {
                 r = CompletableResultCode.ofExceptionalFailure(e);
             }
             for (SpanBlock done : batch) { // the exporters are done with a block when they return
-                if (spares.incrementAndGet() <= MAX_SPARE) {
+                if (spare.size() < MAX_SPARE) { // only this thread adds: a few nodes to count
                     spare.offer(done.bytes());
-                } else {
-                    spares.decrementAndGet();
                 }
             }
         } else {

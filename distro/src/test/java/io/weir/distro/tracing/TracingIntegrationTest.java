@@ -63,6 +63,42 @@ class TracingIntegrationTest {
                 Map.of("test.first", passing("test.first"), "test.second", passing("test.second")));
     }
 
+    /**
+     * Weir with {@link #twoFilters} on its one listener and {@code filter_spans: true}, exporting
+     * to {@code otlp} every 50 ms.
+     */
+    static Weir startWithFilterSpans(CapturingUpstream up, OtlpReceiver otlp) throws Exception {
+        String yaml =
+                """
+                admin:
+                  address: 127.0.0.1:0
+                listeners:
+                  - name: ingress
+                    address: 127.0.0.1:0
+                    http:
+                      filters:
+                        - name: test.first
+                        - name: test.second
+                      virtual_hosts:
+                        - name: default
+                          domains: ["*"]
+                          routes:
+                            - match: { prefix: "/" }
+                              route: { cluster: backend }
+                clusters:
+                  - name: backend
+                    endpoints:
+                      - address: %s
+                """;
+        return Weir.start(
+                yaml.formatted(up.address())
+                        + tracing(
+                                otlp.endpoint(),
+                                "filter_spans: true\nbatch: { schedule_delay: 50ms }"),
+                1,
+                twoFilters());
+    }
+
     static Received one(List<Received> spans, SpanKind kind) {
         return spans.stream()
                 .filter(s -> s.kind() == kind)
@@ -259,38 +295,9 @@ class TracingIntegrationTest {
 
     @Test
     void filterSpansGiveOneInternalChildPerFilterWithItsTime() throws Exception {
-        String yaml =
-                """
-                admin:
-                  address: 127.0.0.1:0
-                listeners:
-                  - name: ingress
-                    address: 127.0.0.1:0
-                    http:
-                      filters:
-                        - name: test.first
-                        - name: test.second
-                      virtual_hosts:
-                        - name: default
-                          domains: ["*"]
-                          routes:
-                            - match: { prefix: "/" }
-                              route: { cluster: backend }
-                clusters:
-                  - name: backend
-                    endpoints:
-                      - address: %s
-                """;
         try (OtlpReceiver otlp = new OtlpReceiver();
                 CapturingUpstream up = new CapturingUpstream();
-                Weir w =
-                        Weir.start(
-                                yaml.formatted(up.address())
-                                        + tracing(
-                                                otlp.endpoint(),
-                                                "filter_spans: true\nbatch: { schedule_delay: 50ms }"),
-                                1,
-                                twoFilters())) {
+                Weir w = startWithFilterSpans(up, otlp)) {
             get(w.port(), "/", "traceparent", "00-" + TRACE + "-" + PARENT + "-01");
             List<Received> spans = otlp.awaitTrace(TRACE, 4);
             Received server = one(spans, SpanKind.SPAN_KIND_SERVER);
@@ -311,38 +318,9 @@ class TracingIntegrationTest {
      */
     @Test
     void childSpansLieInsideTheirServerSpanOnEveryRequest() throws Exception {
-        String yaml =
-                """
-                admin:
-                  address: 127.0.0.1:0
-                listeners:
-                  - name: ingress
-                    address: 127.0.0.1:0
-                    http:
-                      filters:
-                        - name: test.first
-                        - name: test.second
-                      virtual_hosts:
-                        - name: default
-                          domains: ["*"]
-                          routes:
-                            - match: { prefix: "/" }
-                              route: { cluster: backend }
-                clusters:
-                  - name: backend
-                    endpoints:
-                      - address: %s
-                """;
         try (OtlpReceiver otlp = new OtlpReceiver();
                 CapturingUpstream up = new CapturingUpstream();
-                Weir w =
-                        Weir.start(
-                                yaml.formatted(up.address())
-                                        + tracing(
-                                                otlp.endpoint(),
-                                                "filter_spans: true\nbatch: { schedule_delay: 50ms }"),
-                                1,
-                                twoFilters())) {
+                Weir w = startWithFilterSpans(up, otlp)) {
             int n = 40;
             for (int i = 0; i < n; i++) {
                 String trace = String.format("%032x", 0x5eed0000L + i);

@@ -771,7 +771,7 @@ final class FilterChain {
      */
     private void filterSpans() {
         long start = s.span.epochNanos(s.startNanos);
-        long end = s.span.epochNanos(s.finishNanos != 0 ? s.finishNanos : System.nanoTime());
+        long end = s.span.epochNanos(s.finishNanos); // destroy follows the stream's finish
         for (StreamFilter sf : f) {
             io.weir.spi.tracing.TraceSpan c =
                     s.span.startChild(sf.entry.name, io.weir.spi.tracing.SpanKind.INTERNAL, start);
