@@ -130,7 +130,47 @@ class FilterChainIntegrationTest {
                             "test.deny", factory("test.deny", FilterChainIntegrationTest::deny),
                             "test.late", factory("test.late", FilterChainIntegrationTest::late),
                             "test.deny_rec",
-                                    factory("test.deny_rec", FilterChainIntegrationTest::denyRec)));
+                                    factory("test.deny_rec", FilterChainIntegrationTest::denyRec),
+                            "test.slow", factory("test.slow", FilterChainIntegrationTest::slow)));
+
+    static final long SLOW_MS = 30;
+
+    static void pause() {
+        try {
+            Thread.sleep(SLOW_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Takes {@link #SLOW_MS} in newFilter and in each callback it has (five on a plain GET). */
+    static HttpFilter slow(StreamContext ctx) {
+        pause();
+        return new HttpFilter() {
+            @Override
+            public FilterStatus onRequestHeaders(Headers h, boolean eos) {
+                pause();
+                return FilterStatus.CONTINUE;
+            }
+
+            @Override
+            public FilterStatus onResponseHeaders(Headers h, boolean eos) {
+                pause();
+                return FilterStatus.CONTINUE;
+            }
+
+            @Override
+            public void onLog() {
+                pause();
+            }
+
+            @Override
+            public void onDestroy() {
+                pause();
+                EVENTS.add("slow:destroy");
+            }
+        };
+    }
 
     /** Pauses the request and continues it from a 20 ms timer. */
     static HttpFilter timer(StreamContext ctx) {
@@ -325,6 +365,43 @@ class FilterChainIntegrationTest {
                     .isEqualTo(1);
         }
         assertThat(EVENTS).contains("test.rec:done", "test.rec2:done");
+    }
+
+    /**
+     * Adjacent callbacks share one clock reading (the end of one is the start of the next), so a
+     * slow filter between two fast ones must keep its own time: every place where a reading is
+     * carried (newFilter to newFilter, the last newFilter to the first request headers, filter to
+     * filter in a pass both ways, onLog to onLog to onDestroy to onDestroy) has the slow filter on
+     * one side and a fast one on the other. A reading carried across the wrong call would move at
+     * least one 30 ms pause into a fast filter's histogram.
+     */
+    @Test
+    void aSlowFilterKeepsItsTimeWhenItsNeighboursShareItsClockReadings() throws Exception {
+        EVENTS.clear();
+        String filters =
+                """
+                        - name: test.rec
+                          config: { tag: a }
+                        - name: test.slow
+                          config: { tag: s }
+                        - name: test.rec2
+                          config: { tag: c }
+                """;
+        try (TestUpstream up = new TestUpstream("up");
+                Weir w = Weir.start(yaml(up.address(), up.address(), filters, ""), 1, REGISTRY)) {
+            RawClient.Response r = get(w, "/x", "");
+            assertThat(r.status()).isEqualTo(200);
+            w.awaitStat("weir_filter_duration_seconds_count{filter=\"test.rec2\"}", 1);
+            assertThat(EVENTS).contains("a:log:200", "c:destroy", "slow:destroy");
+            double slowMin = 5 * SLOW_MS / 1000.0; // newFilter, two headers, onLog, onDestroy
+            assertThat(w.stat("weir_filter_duration_seconds_sum{filter=\"test.slow\"}"))
+                    .isGreaterThanOrEqualTo(slowMin);
+            // the fast ones record microseconds; one misplaced pause would be 0.030 s
+            assertThat(w.stat("weir_filter_duration_seconds_sum{filter=\"test.rec\"}"))
+                    .isLessThan(0.015);
+            assertThat(w.stat("weir_filter_duration_seconds_sum{filter=\"test.rec2\"}"))
+                    .isLessThan(0.015);
+        }
     }
 
     @Test
