@@ -373,7 +373,9 @@ class FilterChainIntegrationTest {
      * carried (newFilter to newFilter, the last newFilter to the first request headers, filter to
      * filter in a pass both ways, onLog to onLog to onDestroy to onDestroy) has the slow filter on
      * one side and a fast one on the other. A reading carried across the wrong call would move at
-     * least one 30 ms pause into a fast filter's histogram.
+     * least one 30 ms pause into a fast filter's histogram. A second request waits 60 ms for its
+     * upstream: a reading carried past the router (from the request pass to the response pass)
+     * would put that wait into the fast filter that sees the response first.
      */
     @Test
     void aSlowFilterKeepsItsTimeWhenItsNeighboursShareItsClockReadings() throws Exception {
@@ -387,13 +389,23 @@ class FilterChainIntegrationTest {
                         - name: test.rec2
                           config: { tag: c }
                 """;
-        try (TestUpstream up = new TestUpstream("up");
+        com.sun.net.httpserver.HttpHandler slowUpstream =
+                ex -> {
+                    try {
+                        Thread.sleep(60);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    ex.sendResponseHeaders(200, -1);
+                    ex.close();
+                };
+        try (TestUpstream up = new TestUpstream("up").on("/wait", slowUpstream);
                 Weir w = Weir.start(yaml(up.address(), up.address(), filters, ""), 1, REGISTRY)) {
-            RawClient.Response r = get(w, "/x", "");
-            assertThat(r.status()).isEqualTo(200);
-            w.awaitStat("weir_filter_duration_seconds_count{filter=\"test.rec2\"}", 1);
+            assertThat(get(w, "/x", "").status()).isEqualTo(200);
+            assertThat(get(w, "/wait", "").status()).isEqualTo(200);
+            w.awaitStat("weir_filter_duration_seconds_count{filter=\"test.rec2\"}", 2);
             assertThat(EVENTS).contains("a:log:200", "c:destroy", "slow:destroy");
-            double slowMin = 5 * SLOW_MS / 1000.0; // newFilter, two headers, onLog, onDestroy
+            double slowMin = 2 * 5 * SLOW_MS / 1000.0; // newFilter, two headers, onLog, onDestroy
             assertThat(w.stat("weir_filter_duration_seconds_sum{filter=\"test.slow\"}"))
                     .isGreaterThanOrEqualTo(slowMin);
             // the fast ones record microseconds; one misplaced pause would be 0.030 s
