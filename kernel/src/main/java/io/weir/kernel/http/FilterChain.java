@@ -628,11 +628,19 @@ final class FilterChain {
      * policy has been applied).
      */
     private boolean invoke(StreamFilter sf, Runnable call) {
+        return timed(sf, call, NO_READING) != NO_READING;
+    }
+
+    /**
+     * {@link #invoke} from {@code t0} (the clock when {@link #NO_READING}): returns the reading
+     * that ended the call, or {@link #NO_READING} when it was not made or failed.
+     */
+    private long timed(StreamFilter sf, Runnable call, long t0) {
         if (sf.skipped || destroyed) {
-            return false;
+            return NO_READING;
         }
         depth++;
-        long t0 = System.nanoTime();
+        long start = t0 != NO_READING ? t0 : System.nanoTime();
         Throwable failure = null;
         try {
             call.run();
@@ -641,7 +649,8 @@ final class FilterChain {
         } finally {
             depth--;
         }
-        return after(sf, t0, System.nanoTime(), failure);
+        long end = System.nanoTime();
+        return after(sf, start, end, failure) ? end : NO_READING;
     }
 
     /**
@@ -784,20 +793,8 @@ final class FilterChain {
             if (sf.filter != null
                     && sf.req.headersCalled
                     && !sf.skipped
-                    && !destroyed
                     && (sf.implementsBits & ListenerFilters.ON_LOG) != 0) {
-                long t0 = t != NO_READING ? t : System.nanoTime();
-                depth++;
-                Throwable failure = null;
-                try {
-                    sf.filter.onLog();
-                } catch (RuntimeException | LinkageError | StackOverflowError x) {
-                    failure = x;
-                } finally {
-                    depth--;
-                }
-                long t1 = System.nanoTime();
-                t = after(sf, t0, t1, failure) ? t1 : NO_READING;
+                t = timed(sf, sf.filter::onLog, t);
             }
         }
         destroyed = true;
