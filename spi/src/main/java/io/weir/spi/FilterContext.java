@@ -73,19 +73,6 @@ public interface FilterContext {
         throw new UnsupportedOperationException("executor() needs a Weir with SPI 1.1");
     }
 
-    /**
-     * Whether this context has ended: a stream's after its filter's {@link HttpFilter#onDestroy()}
-     * (or, when the filter has none, after the point where it would have run), a root's after
-     * {@link HttpFilterRoot#onDone()}. Calls on an ended context are ignored. Unlike those calls,
-     * asking this is not counted in {@code weir_filter_calls_after_destroy_total}: it is how a
-     * filter that keeps its streams in a table of its own (by id, for call-outs or a guest's
-     * context ids) tells a live entry from a stale one without implementing {@code onDestroy} only
-     * to remove it. Since SPI 1.3.
-     */
-    default boolean ended() {
-        throw new UnsupportedOperationException("ended() needs a Weir with SPI 1.3");
-    }
-
     /** A convenience: log at DEBUG when enabled. */
     default void debug(String message) {
         Logger l = logger();

@@ -13,7 +13,7 @@ package io.weir.spi;
  */
 public final class SpiVersion {
     /** The SPI version of this build. */
-    public static final String CURRENT = "1.3";
+    public static final String CURRENT = "1.2";
 
     private SpiVersion() {}
 

@@ -188,7 +188,7 @@ final class WasmRoot implements HttpFilterRoot {
             return policyFilter(s);
         }
         if (v.headersOnly) {
-            return WasmStream.HeadersOnly.of(ws, v.hasLog, v.hasEnd);
+            return v.hasLog ? new WasmStream.HeadersOnly(ws) : new WasmStream.HeadersNoLog(ws);
         }
         return ws;
     }

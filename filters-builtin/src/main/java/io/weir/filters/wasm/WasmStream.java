@@ -149,33 +149,14 @@ final class WasmStream implements HttpFilter {
     }
 
     /**
-     * Whether the stream has not ended yet: the kernel ends the context after the last callback, so
-     * an entry of {@link StreamTable} that is no longer live is stale.
+     * The stream of a module that exports no body, trailer or log callbacks: the kernel skips the
+     * callbacks a filter class does not implement, so bodies then cost nothing.
      */
-    boolean live() {
-        return !ctx.ended();
-    }
-
-    /**
-     * The stream of a module that exports no body, trailer, log, done or delete callbacks: the
-     * kernel skips the callbacks a filter class does not implement, so bodies, and the end of the
-     * stream, then cost nothing (its {@link StreamTable} entry goes stale when the stream ends).
-     * The subclasses add {@code onLog} and {@code onDestroy} for modules that export {@code
-     * proxy_on_log}, and {@code proxy_on_done} or {@code proxy_on_delete}.
-     */
-    static class HeadersOnly implements HttpFilter {
+    static class HeadersNoLog implements HttpFilter {
         final WasmStream s;
 
-        HeadersOnly(WasmStream s) {
+        HeadersNoLog(WasmStream s) {
             this.s = s;
-        }
-
-        /** The class for a headers-only module's streams, by what else it exports. */
-        static HttpFilter of(WasmStream s, boolean log, boolean destroy) {
-            if (log) {
-                return destroy ? new HeadersLogDestroy(s) : new HeadersLog(s);
-            }
-            return destroy ? new HeadersDestroy(s) : new HeadersOnly(s);
         }
 
         @Override
@@ -187,41 +168,22 @@ final class WasmStream implements HttpFilter {
         public FilterStatus onResponseHeaders(Headers headers, boolean endOfStream) {
             return s.onResponseHeaders(headers, endOfStream);
         }
+
+        @Override
+        public void onDestroy() {
+            s.onDestroy();
+        }
     }
 
-    /** {@link HeadersOnly} and {@code proxy_on_log}. */
-    static class HeadersLog extends HeadersOnly {
-        HeadersLog(WasmStream s) {
+    /** {@link HeadersNoLog} for a module that does export {@code proxy_on_log}. */
+    static final class HeadersOnly extends HeadersNoLog {
+        HeadersOnly(WasmStream s) {
             super(s);
         }
 
         @Override
         public void onLog() {
             s.onLog();
-        }
-    }
-
-    /** {@link HeadersOnly} and {@code proxy_on_done} or {@code proxy_on_delete}. */
-    static final class HeadersDestroy extends HeadersOnly {
-        HeadersDestroy(WasmStream s) {
-            super(s);
-        }
-
-        @Override
-        public void onDestroy() {
-            s.onDestroy();
-        }
-    }
-
-    /** {@link HeadersLog} and {@code proxy_on_done} or {@code proxy_on_delete}. */
-    static final class HeadersLogDestroy extends HeadersLog {
-        HeadersLogDestroy(WasmStream s) {
-            super(s);
-        }
-
-        @Override
-        public void onDestroy() {
-            s.onDestroy();
         }
     }
 }

@@ -97,9 +97,6 @@ final class WasmVm {
     /** Exports {@code proxy_on_log}. */
     final boolean hasLog;
 
-    /** Exports {@code proxy_on_done} or {@code proxy_on_delete}. */
-    final boolean hasEnd;
-
     private final Watchdog watchdog;
     private final long timeoutNanos;
 
@@ -190,7 +187,6 @@ final class WasmVm {
                         && onRequestTrailers == null
                         && onResponseTrailers == null;
         hasLog = onLog != null;
-        hasEnd = onDone != null || onDelete != null;
         Export m = exports.get("proxy_on_memory_allocate");
         if (m == null) {
             m = exports.get("malloc");

@@ -43,11 +43,6 @@ abstract class FilterContextBase implements FilterContext {
         return false;
     }
 
-    @Override
-    public boolean ended() {
-        return ended;
-    }
-
     /** Ends the context: pending timers and call-outs are cancelled. */
     void end() {
         ended = true;

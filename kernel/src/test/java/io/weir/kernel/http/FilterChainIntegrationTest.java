@@ -291,13 +291,7 @@ class FilterChainIntegrationTest {
 
     static HttpFilter late(StreamContext ctx) {
         KEPT.add(ctx);
-        return new HttpFilter() {
-            @Override
-            public FilterStatus onRequestHeaders(Headers h, boolean eos) {
-                EVENTS.add("late:ended:" + ctx.ended());
-                return FilterStatus.CONTINUE;
-            }
-        };
+        return new HttpFilter() {};
     }
 
     static String yaml(String upstream, String auth, String filters, String routes) {
@@ -596,7 +590,6 @@ class FilterChainIntegrationTest {
     @Test
     void callsAfterDestroyAreIgnoredAndCounted() throws Exception {
         KEPT.clear();
-        EVENTS.clear();
         String filters = "        - name: test.late\n";
         try (TestUpstream up = new TestUpstream("up");
                 Weir w = Weir.start(yaml(up.address(), up.address(), filters, ""), 1, REGISTRY)) {
@@ -612,15 +605,12 @@ class FilterChainIntegrationTest {
                     .dispatcher()
                     .post(
                             () -> {
-                                seen.put("ended", ctx.ended()); // asking is not counted
                                 ctx.continueRequest();
                                 seen.put("headers", ctx.requestHeaders());
                                 done.countDown();
                             });
             assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
             assertThat(seen.get("headers")).isNull();
-            assertThat(seen.get("ended")).isEqualTo(true);
-            assertThat(EVENTS).contains("late:ended:false").doesNotContain("late:ended:true");
             assertThat(
                             w.awaitStat(
                                     "weir_filter_calls_after_destroy_total{filter=\"test.late\"}",

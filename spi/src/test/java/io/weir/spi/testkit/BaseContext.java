@@ -55,11 +55,6 @@ abstract class BaseContext implements FilterContext {
     }
 
     @Override
-    public boolean ended() {
-        return ended; // not counted, as in Weir
-    }
-
-    @Override
     public String filterName() {
         dead();
         return h.factory.name();
