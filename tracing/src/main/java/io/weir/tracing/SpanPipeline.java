@@ -199,20 +199,7 @@ final class SpanPipeline implements AutoCloseable {
     private void run() {
         long deadline = System.nanoTime() + delayNanos;
         while (!closing) {
-            long now = System.nanoTime();
-            if (blockExporter != null) {
-                long due = publishDue(now, false);
-                if (due - deadline < 0) {
-                    deadline = due;
-                }
-            }
-            long wait = deadline - now;
-            if (queued.get() < batchSize && wait > 0) {
-                LockSupport.parkNanos(this, wait);
-                continue;
-            }
-            exportBatch();
-            deadline = System.nanoTime() + delayNanos;
+            deadline = step(deadline);
         }
         if (blockExporter != null) {
             publishDue(System.nanoTime(), true);
@@ -220,6 +207,30 @@ final class SpanPipeline implements AutoCloseable {
         while (exportBatch() > 0) { // closing: what is queued goes out
             continue;
         }
+    }
+
+    /**
+     * One turn of the export thread: publishes the lanes that are due, then waits for a batch or
+     * the deadline, or exports one; returns the next deadline. A method of its own so that it is
+     * compiled: {@link #run} never returns and a few hundred turns a second never get it compiled
+     * on the stack, and a profile at 100% sampling had the export thread interpreting this turn for
+     * about 1 ms of every second.
+     */
+    private long step(long deadline) {
+        long now = System.nanoTime();
+        if (blockExporter != null) {
+            long due = publishDue(now, false);
+            if (due - deadline < 0) {
+                deadline = due;
+            }
+        }
+        long wait = deadline - now;
+        if (queued.get() < batchSize && wait > 0) {
+            LockSupport.parkNanos(this, wait);
+            return deadline;
+        }
+        exportBatch();
+        return System.nanoTime() + delayNanos;
     }
 
     /**
