@@ -279,4 +279,42 @@ class OtlpEncoderTest {
                     .isEqualTo(i == 6 ? "two hundred" : i < 4 ? 200L : 503L);
         }
     }
+
+    /**
+     * A repeated string attribute is recognised from the last span's encoded bytes: values of one
+     * length that differ in their first or last character, an equal value in a new String, and a
+     * value of the same length that is not ASCII (or was not) must each decode as set.
+     */
+    @Test
+    void stringsOfOneLengthAreToldApartFromTheLastSpansBytes() throws Exception {
+        String[] paths = {
+            "/abcd",
+            new String("/abcd".toCharArray()),
+            "/abce",
+            "xabce",
+            "/ab\u00e7e",
+            "/abce",
+            "/ab\u00e7e",
+            new String("/ab\u00e7e".toCharArray()),
+            "/abce",
+            "/abce"
+        };
+        List<SpanData> spans = new ArrayList<>();
+        for (String p : paths) {
+            TraceSpan sp = tracer.startServerSpan("GET", h -> null);
+            sp.setAttribute("url.path", p);
+            sp.setAttribute("weir.request_id", "r");
+            sp.end();
+            spans.add((SpanData) sp);
+        }
+        ExportTraceServiceRequest req = encodeBlocks(spans, 4);
+        assertThat(encode(spans)).isEqualTo(req);
+        List<Span> got = req.getResourceSpans(0).getScopeSpans(0).getSpansList();
+        assertThat(got).hasSize(paths.length);
+        for (int i = 0; i < paths.length; i++) {
+            assertThat(attrs(got.get(i).getAttributesList()))
+                    .containsOnly(
+                            Map.entry("url.path", paths[i]), Map.entry("weir.request_id", "r"));
+        }
+    }
 }
