@@ -17,17 +17,24 @@ import java.util.Locale;
 final class Hop {
     private Hop() {}
 
+    /** {@link #scan}: nothing to strip. */
+    private static final int NONE = 0;
+
+    /** {@link #scan}: fields to strip. */
+    private static final int FIELDS = 1;
+
+    /** {@link #scan}: fields to strip, and a {@code connection} value naming other fields. */
+    private static final int LISTED = 2;
+
     /** Strips the request's hop-by-hop fields, {@code expect} and framing Weir will redo. */
     static void stripRequest(HeaderMap h) {
-        boolean any = false;
-        for (int i = 0, n = h.size(); i < n && !any; i++) {
-            String name = h.name(i);
-            any = hopByHop(name) || name.equals("expect") || name.equals("te");
-        }
-        if (!any) {
+        int found = scan(h, true);
+        if (found == NONE) {
             return;
         }
-        stripListed(h);
+        if (found == LISTED) {
+            stripListed(h);
+        }
         String te = h.get("te");
         boolean keepTe = te != null && te.trim().equalsIgnoreCase("trailers");
         h.removeIf(n -> hopByHop(n) || n.equals("expect") || !keepTe && n.equals("te"));
@@ -35,15 +42,36 @@ final class Hop {
 
     /** Strips the response's hop-by-hop fields; Weir sets its own framing. */
     static void stripResponse(HeaderMap h) {
-        boolean any = false;
-        for (int i = 0, n = h.size(); i < n && !any; i++) {
-            any = hopByHop(h.name(i));
-        }
-        if (!any) {
+        int found = scan(h, false);
+        if (found == NONE) {
             return;
         }
-        stripListed(h);
+        if (found == LISTED) {
+            stripListed(h);
+        }
         h.removeIf(Hop::hopByHop);
+    }
+
+    /**
+     * One pass over the names: {@link #NONE}, {@link #FIELDS}, or {@link #LISTED} when a {@code
+     * connection} value is more than {@code keep-alive} or {@code close} (the usual values, which
+     * name no field to remove). A request also strips {@code expect} and {@code te}.
+     */
+    private static int scan(HeaderMap h, boolean request) {
+        int found = NONE;
+        for (int i = 0, n = h.size(); i < n; i++) {
+            String name = h.name(i);
+            if (name.equals("connection")) {
+                String v = h.value(i);
+                if (!v.equalsIgnoreCase("keep-alive") && !v.equalsIgnoreCase("close")) {
+                    return LISTED;
+                }
+                found = FIELDS;
+            } else if (hopByHop(name) || request && (name.equals("expect") || name.equals("te"))) {
+                found = FIELDS;
+            }
+        }
+        return found;
     }
 
     /** The fields that end at each hop, in both directions (transfer-encoding Weir redoes). */
@@ -57,17 +85,6 @@ final class Hop {
 
     /** Removes every field the {@code connection} header names (not the header itself). */
     private static void stripListed(HeaderMap h) {
-        boolean lists = false;
-        for (int i = 0, n = h.size(); i < n && !lists; i++) {
-            if (h.name(i).equals("connection")) {
-                String v = h.value(i);
-                // the usual values name no field to remove
-                lists = !v.equalsIgnoreCase("keep-alive") && !v.equalsIgnoreCase("close");
-            }
-        }
-        if (!lists) {
-            return;
-        }
         for (String v : h.getAll("connection")) {
             int start = 0;
             while (start <= v.length()) {
