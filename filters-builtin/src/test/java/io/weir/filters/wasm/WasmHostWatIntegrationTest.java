@@ -193,4 +193,87 @@ class WasmHostWatIntegrationTest {
             }
         }
     }
+
+    /**
+     * Copies the request's 13-byte x-v into its memory three times (the first 5 bytes at 101, all
+     * 13 at 106, the first 3 in the last 3 bytes of its one page) and adds each as a response
+     * header (x-s, x-l, x-e) from the same pointers on every request: the host's string cache must
+     * see any byte that changed. The addresses are chosen so that no two of the strings the host
+     * reads share a slot of {@code WasmVm}'s string cache (16 or 32 slots); otherwise they would
+     * evict each other and the cache's compare would never run.
+     */
+    static final String ECHO_MODULE =
+            """
+            (module
+              (import "env" "proxy_add_header_map_value"
+                (func $add (param i32 i32 i32 i32 i32) (result i32)))
+              (import "env" "proxy_get_header_map_value"
+                (func $get (param i32 i32 i32 i32 i32) (result i32)))
+              (memory (export "memory") 1)
+              (global $heap (mut i32) (i32.const 4096))
+              (data (i32.const 16) "x-v")
+              (data (i32.const 24) "x-s")
+              (data (i32.const 32) "x-l")
+              (data (i32.const 40) "x-e")
+              (func (export "proxy_abi_version_0_2_1"))
+              (func (export "proxy_on_memory_allocate") (param $n i32) (result i32)
+                (local $p i32)
+                (if (i32.gt_u (global.get $heap) (i32.const 60000)) (then (global.set $heap (i32.const 4096))))
+                (local.set $p (global.get $heap))
+                (global.set $heap (i32.add (global.get $heap) (i32.add (local.get $n) (i32.const 8))))
+                (local.get $p))
+              (func $copy (param $dst i32) (param $src i32) (param $n i32)
+                (local $k i32)
+                (block $done
+                  (loop $next
+                    (br_if $done (i32.ge_u (local.get $k) (local.get $n)))
+                    (i32.store8 (i32.add (local.get $dst) (local.get $k))
+                      (i32.load8_u (i32.add (local.get $src) (local.get $k))))
+                    (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                    (br $next))))
+              (func (export "proxy_on_context_create") (param i32 i32))
+              (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 1))
+              (func (export "proxy_on_configure") (param i32 i32) (result i32) (i32.const 1))
+              (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+                (if (i32.eq (call $get (i32.const 0) (i32.const 16) (i32.const 3) (i32.const 64) (i32.const 68)) (i32.const 0))
+                  (then
+                    (call $copy (i32.const 101) (i32.load (i32.const 64)) (i32.const 5))
+                    (call $copy (i32.const 106) (i32.load (i32.const 64)) (i32.const 13))
+                    (call $copy (i32.const 65533) (i32.load (i32.const 64)) (i32.const 3))))
+                (i32.const 0))
+              (func (export "proxy_on_response_headers") (param i32 i32 i32) (result i32)
+                (drop (call $add (i32.const 2) (i32.const 24) (i32.const 3) (i32.const 101) (i32.const 5)))
+                (drop (call $add (i32.const 2) (i32.const 32) (i32.const 3) (i32.const 106) (i32.const 13)))
+                (drop (call $add (i32.const 2) (i32.const 40) (i32.const 3) (i32.const 65533) (i32.const 3)))
+                (i32.const 0))
+              (func (export "proxy_on_done") (param i32) (result i32) (i32.const 1))
+              (func (export "proxy_on_delete") (param i32)))
+            """;
+
+    @Test
+    void aStringReadAgainFromTheSamePointerShowsEveryChangedByte() throws Exception {
+        Path m = WasmModules.wat(ECHO_MODULE, dir, "echo");
+        try (TestUpstream up = new TestUpstream("up");
+                Weir w = Weir.start(yaml(up.address(), m, "fail_closed"), 1, REGISTRY)) {
+            char[] v = "abcdefghijklm".toCharArray();
+            // one byte at a time, each position once (the first, the last, either side of 8),
+            // some twice in a row unchanged (answered from the cache)
+            int[] positions = {-1, -1, 0, 12, 4, 5, 7, 8, 2, 1, 3, 6, 9, 10, 11, -1, 12};
+            for (int pos : positions) {
+                if (pos >= 0) {
+                    v[pos] = v[pos] == 'z' ? 'a' : (char) (v[pos] + 1);
+                }
+                String value = new String(v);
+                RawClient.Response r = get(w, "x-v: " + value + "\r\n");
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.headers().get("x-s"))
+                        .as("after changing %d", pos)
+                        .isEqualTo(value.substring(0, 5));
+                assertThat(r.headers().get("x-l")).as("after changing %d", pos).isEqualTo(value);
+                assertThat(r.headers().get("x-e"))
+                        .as("after changing %d", pos)
+                        .isEqualTo(value.substring(0, 3));
+            }
+        }
+    }
 }

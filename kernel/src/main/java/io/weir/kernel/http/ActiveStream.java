@@ -637,8 +637,13 @@ final class ActiveStream {
             return;
         }
         done = true;
-        ListenerStats st = hcm.lr.stats;
         finishNanos = System.nanoTime();
+        if (chain != null) {
+            // first, so that the filters' onLog and onDestroy start at this reading rather than
+            // at one of their own (the stats below are the kernel's, not the filters' time)
+            chain.finish(finishNanos);
+        }
+        ListenerStats st = hcm.lr.stats;
         long durNanos = finishNanos - startNanos;
         if (responseCode != 0) {
             st.countResponse(slot(), responseCode);
@@ -665,9 +670,6 @@ final class ActiveStream {
         }
         if (span != null) {
             endSpan(durNanos);
-        }
-        if (chain != null) {
-            chain.finish();
         }
         if (!hcm.lr.accessLogs.isEmpty()) {
             log(durNanos, sampled);

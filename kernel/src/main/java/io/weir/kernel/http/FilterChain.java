@@ -134,7 +134,7 @@ final class FilterChain {
                 sf.skipped = true;
             } else {
                 sf.filter = created;
-                sf.implementsBits = ListenerFilters.IMPLEMENTS.get(created.getClass());
+                sf.implementsBits = sf.entry.implementsOf(created.getClass());
             }
         }
         return true;
@@ -758,15 +758,17 @@ final class FilterChain {
      * {@code onDestroy}; held buffers are released. Done now when no filter callback is running
      * (the usual end: the last response bytes passed the chain); when the stream ends inside a
      * filter's callback (a local reply, a failure), at the end of this event-loop iteration, so no
-     * filter is destroyed while one of its callbacks is on the stack.
+     * filter is destroyed while one of its callbacks is on the stack. {@code now}: the clock
+     * reading the stream finished at, taken just before, where the first callback starts when done
+     * now.
      */
-    void finish() {
+    void finish(long now) {
         releaseHeld();
         if (depth == 0 || s.hcm.channel.eventLoop().isShuttingDown()) {
-            destroy();
+            destroy(now);
             return;
         }
-        s.hcm.channel.eventLoop().execute(this::destroy);
+        s.hcm.channel.eventLoop().execute(() -> destroy(NO_READING));
     }
 
     private void releaseHeld() {
@@ -783,12 +785,16 @@ final class FilterChain {
         heldBytes = 0;
     }
 
-    private void destroy() {
+    /**
+     * Ends every filter of the stream. {@code now} is a clock reading taken just before (the
+     * stream's finish), which the first callback starts at, or {@link #NO_READING}.
+     */
+    private void destroy(long now) {
         if (destroyed) {
             return;
         }
         // onLog, then onDestroy, of every filter: adjacent calls share a reading as in a pass
-        long t = NO_READING;
+        long t = now;
         for (StreamFilter sf : f) {
             if (sf.filter != null
                     && sf.req.headersCalled

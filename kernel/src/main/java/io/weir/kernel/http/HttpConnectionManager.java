@@ -274,7 +274,7 @@ final class HttpConnectionManager extends ChannelInboundHandlerAdapter
             return;
         }
         parser.reset();
-        idleSince = System.nanoTime();
+        idleSince = s.finishNanos; // an idle timer needs no fresher reading than the finish
         // the timer may be set to a later deadline armed for this request (route, headers)
         arm(idleSince + lr.http.idleTimeout().toNanos());
         if (pausedForPipeline || pausedForUpstream || pausedForFilters) {
