@@ -3,6 +3,7 @@ package io.weir.filters.wasm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /** The watchdog on its own: its scan period, and when it interrupts a call. */
@@ -61,5 +62,58 @@ class WatchdogTest {
             assertThat(slot.disarm()).as("call %d", i).isFalse();
         }
         assertThat(System.nanoTime() - start).isGreaterThan(4 * timeout);
+    }
+
+    @Test
+    void anIdleScannerDozesAndTheNextCallWakesIt() throws Exception {
+        Watchdog w = new Watchdog("test-watchdog-doze");
+        long timeout = 40 * MS;
+        w.register(timeout); // scans every 20 ms
+        Watchdog.Slot slot = w.slot();
+        long t0 = System.nanoTime();
+        while (!w.dozing()) {
+            assertThat(System.nanoTime() - t0).as("dozes within seconds").isLessThan(10_000 * MS);
+            Thread.sleep(5);
+        }
+        long scans = w.scans();
+        Thread.sleep(300);
+        assertThat(w.scans() - scans)
+                .as("scans while dozing for 300 ms (15 awake)")
+                .isLessThanOrEqualTo(1);
+        long t1 = System.nanoTime();
+        slot.arm(timeout);
+        assertThat(w.dozing()).as("woken by the call").isFalse();
+        while (!Thread.currentThread().isInterrupted()) {
+            assertThat(System.nanoTime() - t1)
+                    .as("interrupted within seconds")
+                    .isLessThan(10_000 * MS);
+            Thread.onSpinWait();
+        }
+        long took = System.nanoTime() - t1;
+        assertThat(slot.disarm()).as("the call was interrupted").isTrue();
+        assertThat(took)
+                .as("after its timeout, not at the end of a doze")
+                .isGreaterThanOrEqualTo(timeout)
+                .isLessThan(Watchdog.MAX_PERIOD_NANOS);
+    }
+
+    @Test
+    void shortCallsBetweenScansKeepTheScannerAwake() {
+        Watchdog w = new Watchdog("test-watchdog-awake");
+        long timeout = 40 * MS;
+        w.register(timeout); // scans every 20 ms; calls of about 1 us are rarely armed at a scan
+        Watchdog.Slot slot = w.slot();
+        long scans = w.scans();
+        long t0 = System.nanoTime();
+        while (System.nanoTime() - t0 < 400 * MS || w.scans() - scans < 3 * Watchdog.IDLE_SCANS) {
+            slot.arm(timeout);
+            long c = System.nanoTime();
+            while (System.nanoTime() - c < 1_000) {
+                Thread.onSpinWait();
+            }
+            assertThat(slot.disarm()).isFalse();
+            LockSupport.parkNanos(50_000);
+        }
+        assertThat(w.dozes()).as("never dozed while calls came").isZero();
     }
 }
