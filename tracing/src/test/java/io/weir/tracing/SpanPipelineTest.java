@@ -233,4 +233,48 @@ class SpanPipelineTest {
         assertThat(metrics.get("weir_tracing_spans_exported_total")).isEqualTo(4L * perThread);
         assertThat(metrics.get("weir_tracing_spans_dropped_total")).isZero();
     }
+
+    @Test
+    void eachThreadKeepsItsOwnLaneThoughMoreThreadsThanLaneSlotsTakeTurns() throws Exception {
+        int threads = 70; // more than the pipeline's 64 slots by thread id: some share a slot
+        WeirTracer t = blockTracer(10_000, 3, Duration.ofHours(1));
+        List<java.util.concurrent.ExecutorService> workers = new java.util.ArrayList<>();
+        try {
+            for (int k = 0; k < threads; k++) {
+                workers.add(java.util.concurrent.Executors.newSingleThreadExecutor());
+            }
+            for (int i = 0; i < 3; i++) { // every thread ends its i-th span, in turn
+                for (int k = 0; k < threads; k++) {
+                    int thread = k;
+                    int n = i;
+                    workers.get(k)
+                            .submit(
+                                    () -> {
+                                        TraceSpan s = t.startServerSpan("GET", h -> null);
+                                        s.setAttribute("thread", thread);
+                                        s.setAttribute("i", n);
+                                        s.end();
+                                    })
+                            .get();
+                }
+            }
+            java.util.Set<Long> seen = new java.util.HashSet<>();
+            for (int b = 0; b < threads; b++) { // each third span filled its thread's lane
+                List<io.opentelemetry.proto.trace.v1.Span> batch = blocks.next();
+                assertThat(batch).hasSize(3);
+                long thread = batch.get(0).getAttributes(0).getValue().getIntValue();
+                for (int i = 0; i < 3; i++) {
+                    assertThat(batch.get(i).getAttributes(0).getValue().getIntValue())
+                            .as("batch %d, span %d: one thread's spans", b, i)
+                            .isEqualTo(thread);
+                    assertThat(batch.get(i).getAttributes(1).getValue().getIntValue()).isEqualTo(i);
+                }
+                assertThat(seen.add(thread)).isTrue();
+            }
+            assertThat(blocks.batches).isEmpty();
+        } finally {
+            workers.forEach(java.util.concurrent.ExecutorService::shutdownNow);
+            t.close();
+        }
+    }
 }
