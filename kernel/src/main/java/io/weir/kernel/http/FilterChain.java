@@ -60,7 +60,9 @@ final class FilterChain {
      * the next filter (only the chain's own bookkeeping in between): that call starts at it instead
      * of reading the clock again. Adjacent callbacks (one filter's newFilter and the next's, the
      * last newFilter and the first request headers, filter k's and filter k+1's callbacks in one
-     * pass) then share one reading, N+1 reads for N filters rather than 2N. Set only by {@link
+     * pass) then share one reading, N+1 reads for N filters rather than 2N. In a chain of one
+     * filter without a {@code callback_timeout}, newFilter takes no reading of its own at its end:
+     * the request headers call that follows starts at newFilter's start. Set only by {@link
      * #newFilter} and {@link #call}, taken only by them; cleared wherever the chain hands the
      * stream to the kernel or stops passing it on, so a reading never spans other work.
      */
@@ -155,6 +157,17 @@ final class FilterChain {
             failure = t;
         } finally {
             depth--;
+        }
+        if (n == 1
+                && created != null
+                && failure == null
+                && sf.entry.callbackTimeoutNanos == 0
+                && !s.isDone()) {
+            // a chain of one: this filter's request headers call follows at once and starts at
+            // t0, so its time covers both; no callback_timeout needs this call timed on its own
+            sf.entry.stats.invocations.inc(s.slot());
+            carry = t0;
+            return created;
         }
         long t1 = System.nanoTime();
         if (!after(sf, t0, t1, failure)) {

@@ -416,6 +416,47 @@ class FilterChainIntegrationTest {
         }
     }
 
+    /**
+     * A chain of one filter times newFilter and the request headers call with one interval (no
+     * reading between them), and its onLog and onDestroy from the stream's finish reading: the slow
+     * filter alone must still have all five pauses in its time and its five calls counted, and a
+     * fast filter alone must not get the 60 ms its upstream waits.
+     */
+    @Test
+    void aFilterAloneInItsChainKeepsItsOwnTimeAndNoMore() throws Exception {
+        EVENTS.clear();
+        com.sun.net.httpserver.HttpHandler slowUpstream =
+                ex -> {
+                    try {
+                        Thread.sleep(60);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    ex.sendResponseHeaders(200, -1);
+                    ex.close();
+                };
+        String slowAlone = "        - name: test.slow\n          config: { tag: s }\n";
+        try (TestUpstream up = new TestUpstream("up");
+                Weir w = Weir.start(yaml(up.address(), up.address(), slowAlone, ""), 1, REGISTRY)) {
+            assertThat(get(w, "/x", "").status()).isEqualTo(200);
+            w.awaitStat("weir_filter_duration_seconds_count{filter=\"test.slow\"}", 1);
+            assertThat(w.stat("weir_filter_duration_seconds_sum{filter=\"test.slow\"}"))
+                    .as("newFilter, two headers calls, onLog, onDestroy")
+                    .isGreaterThanOrEqualTo(5 * SLOW_MS / 1000.0);
+            assertThat(w.stat("weir_filter_invocations_total{filter=\"test.slow\"}")).isEqualTo(5);
+        }
+        String fastAlone = "        - name: test.rec\n          config: { tag: a }\n";
+        try (TestUpstream up = new TestUpstream("up").on("/wait", slowUpstream);
+                Weir w = Weir.start(yaml(up.address(), up.address(), fastAlone, ""), 1, REGISTRY)) {
+            assertThat(get(w, "/wait", "").status()).isEqualTo(200);
+            assertThat(get(w, "/x", "").status()).isEqualTo(200);
+            w.awaitStat("weir_filter_duration_seconds_count{filter=\"test.rec\"}", 2);
+            assertThat(w.stat("weir_filter_duration_seconds_sum{filter=\"test.rec\"}"))
+                    .as("microseconds: a reading carried past the router would add 0.060 s")
+                    .isLessThan(0.015);
+        }
+    }
+
     @Test
     void aFilteredResponseGivesTheUpstreamConnectionBackToItsPool() throws Exception {
         String filters = "        - name: test.rec\n          config: { tag: a }\n";
