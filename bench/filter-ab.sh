@@ -225,7 +225,14 @@ sleep 0.5; kill -STOP "${WRK[b]}"; ACTIVE=a
 swap() { local other=a; [[ $ACTIVE == a ]] && other=b; kill -STOP "${WRK[$ACTIVE]}"; kill -CONT "${WRK[$other]}"; ACTIVE=$other; }
 TSV="$WORK/windows.tsv"; printf 'phase\twindow\tlistener\tseconds\tcpu_ns\trequests\tother_pct\tcpu_a_ns\tcpu_b_ns\trq_a\trq_b\tjit_a_ns\tjit_b_ns\texport_ns\n' >"$TSV"
 T0=$SECONDS
-while (( SECONDS - T0 < WARMUP )); do sleep 5; swap; done
+# The warm-up reads the counters and the CPU times every D seconds as the windows do: the first
+# scrape of the admin endpoint loads and compiles its code, and the class loading invalidated
+# compiled request-path code in both Weirs (about 220 recompilations in the next 5 s, with
+# -XX:+PrintCompilation), which otherwise fell into the first measured windows.
+while (( SECONDS - T0 < WARMUP )); do
+  for _ in 1 2 3 4 5; do sleep "$D"; rq >/dev/null; cpus >/dev/null; core_busy >/dev/null; done
+  swap
+done
 log "warm-up done ($((SECONDS - T0)) s); measuring $PAIRS windows of ${D} s per listener, alternating"
 read -r ra rb < <(rq); read -r ca cb ja jb ea < <(cpus); read -r -a k0 < <(core_busy); t0=$(date +%s%N)
 for w in $(seq $((2 * PAIRS))); do
