@@ -143,6 +143,17 @@ class FilterChainIntegrationTest {
         }
     }
 
+    /** An upstream handler that answers 200 after 60 ms (the time no filter may be charged). */
+    static void slowUpstream(com.sun.net.httpserver.HttpExchange ex) throws java.io.IOException {
+        try {
+            Thread.sleep(60);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        ex.sendResponseHeaders(200, -1);
+        ex.close();
+    }
+
     /** Takes {@link #SLOW_MS} in newFilter and in each callback it has (five on a plain GET). */
     static HttpFilter slow(StreamContext ctx) {
         pause();
@@ -389,17 +400,9 @@ class FilterChainIntegrationTest {
                         - name: test.rec2
                           config: { tag: c }
                 """;
-        com.sun.net.httpserver.HttpHandler slowUpstream =
-                ex -> {
-                    try {
-                        Thread.sleep(60);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    ex.sendResponseHeaders(200, -1);
-                    ex.close();
-                };
-        try (TestUpstream up = new TestUpstream("up").on("/wait", slowUpstream);
+        try (TestUpstream up =
+                        new TestUpstream("up")
+                                .on("/wait", FilterChainIntegrationTest::slowUpstream);
                 Weir w = Weir.start(yaml(up.address(), up.address(), filters, ""), 1, REGISTRY)) {
             assertThat(get(w, "/x", "").status()).isEqualTo(200);
             assertThat(get(w, "/wait", "").status()).isEqualTo(200);
@@ -425,16 +428,6 @@ class FilterChainIntegrationTest {
     @Test
     void aFilterAloneInItsChainKeepsItsOwnTimeAndNoMore() throws Exception {
         EVENTS.clear();
-        com.sun.net.httpserver.HttpHandler slowUpstream =
-                ex -> {
-                    try {
-                        Thread.sleep(60);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    ex.sendResponseHeaders(200, -1);
-                    ex.close();
-                };
         String slowAlone = "        - name: test.slow\n          config: { tag: s }\n";
         try (TestUpstream up = new TestUpstream("up");
                 Weir w = Weir.start(yaml(up.address(), up.address(), slowAlone, ""), 1, REGISTRY)) {
@@ -446,7 +439,9 @@ class FilterChainIntegrationTest {
             assertThat(w.stat("weir_filter_invocations_total{filter=\"test.slow\"}")).isEqualTo(5);
         }
         String fastAlone = "        - name: test.rec\n          config: { tag: a }\n";
-        try (TestUpstream up = new TestUpstream("up").on("/wait", slowUpstream);
+        try (TestUpstream up =
+                        new TestUpstream("up")
+                                .on("/wait", FilterChainIntegrationTest::slowUpstream);
                 Weir w = Weir.start(yaml(up.address(), up.address(), fastAlone, ""), 1, REGISTRY)) {
             assertThat(get(w, "/wait", "").status()).isEqualTo(200);
             assertThat(get(w, "/x", "").status()).isEqualTo(200);
