@@ -251,8 +251,11 @@ public abstract class Http1Parser {
             return true;
         }
         headerBytes += len + 2;
-        checkNoCtl(in, start, len, "start line");
-        parseStartLine(in, start, len);
+        // parse a heap copy of the line, as for header lines: one memcpy, then plain array reads
+        byte[] b = line(len);
+        in.getBytes(start, b, 0, len);
+        checkNoCtl(b, 0, len, "start line");
+        parseStartLine(b, len);
         headers = new HeaderMap(16);
         state = State.HEADERS;
         return true;
@@ -346,9 +349,10 @@ public abstract class Http1Parser {
     }
 
     /** Rejects NUL, bare CR and other control characters (HTAB allowed). */
-    private static void checkNoCtl(ByteBuf in, int start, int len, String what) throws ParseError {
-        for (int i = start; i < start + len; i++) {
-            int b = in.getByte(i) & 0xff;
+    /** Rejects control characters (but HTAB) in {@code line[from, to)}. */
+    private static void checkNoCtl(byte[] line, int from, int to, String what) throws ParseError {
+        for (int i = from; i < to; i++) {
+            int b = line[i] & 0xff;
             if ((b < 0x20 && b != '\t') || b == 0x7f) {
                 throw new ParseError(
                         400,
@@ -471,14 +475,14 @@ public abstract class Http1Parser {
         if (len < 0) {
             return false;
         }
-        int start = in.readerIndex();
+        byte[] b = line(len);
+        in.getBytes(in.readerIndex(), b, 0, len);
         in.skipBytes(len + 2);
         long size = 0;
-        int i = start;
+        int i = 0;
         int digits = 0;
-        for (; i < start + len; i++) {
-            int b = in.getByte(i);
-            int d = Character.digit(b, 16);
+        for (; i < len; i++) {
+            int d = Character.digit(b[i], 16);
             if (d < 0) {
                 break;
             }
@@ -492,13 +496,13 @@ public abstract class Http1Parser {
         }
         // what may follow: BWS ; chunk-ext (RFC 9112 7.1.1), no other characters
         int j = i;
-        while (j < start + len && isOws(in.getByte(j))) {
+        while (j < len && isOws(b[j])) {
             j++;
         }
-        if (j < start + len && in.getByte(j) != ';') {
+        if (j < len && b[j] != ';') {
             throw new ParseError(400, "invalid chunk size");
         }
-        checkNoCtl(in, i, start + len - i, "chunk extension");
+        checkNoCtl(b, i, len, "chunk extension");
         if (size == 0) {
             trailers = new HeaderMap(4);
             state = State.TRAILERS;
@@ -509,8 +513,11 @@ public abstract class Http1Parser {
         return true;
     }
 
-    /** Parses the start line (no CRLF, no control characters) and records it. */
-    protected abstract void parseStartLine(ByteBuf in, int start, int len) throws ParseError;
+    /**
+     * Parses the start line, {@code line[0, len)} (no CRLF, no control characters), and records it.
+     * {@code line} is the parser's scratch array: valid only during the call.
+     */
+    protected abstract void parseStartLine(byte[] line, int len) throws ParseError;
 
     /** Status answered when the start line exceeds the header limit (414 for requests). */
     protected abstract int startLineTooLongStatus();
@@ -533,7 +540,17 @@ public abstract class Http1Parser {
      */
     protected abstract void onError(int status, String reason);
 
-    protected static String ascii(ByteBuf in, int start, int len) {
-        return in.toString(start, len, StandardCharsets.ISO_8859_1);
+    protected static String ascii(byte[] line, int start, int len) {
+        return new String(line, start, len, StandardCharsets.ISO_8859_1);
+    }
+
+    /** Index of the first {@code c} in {@code line[from, to)}, or -1. */
+    protected static int indexOf(byte[] line, int from, int to, byte c) {
+        for (int i = from; i < to; i++) {
+            if (line[i] == c) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

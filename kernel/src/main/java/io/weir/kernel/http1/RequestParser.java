@@ -48,64 +48,64 @@ public final class RequestParser extends Http1Parser {
     }
 
     @Override
-    protected void parseStartLine(ByteBuf in, int start, int len) throws ParseError {
-        int end = start + len;
-        int sp1 = in.indexOf(start, end, (byte) ' ');
-        if (sp1 <= start) {
+    protected void parseStartLine(byte[] b, int len) throws ParseError {
+        int sp1 = indexOf(b, 0, len, (byte) ' ');
+        if (sp1 <= 0) {
             throw new ParseError(400, "malformed request line");
         }
-        int sp2 = in.indexOf(sp1 + 1, end, (byte) ' ');
+        int sp2 = indexOf(b, sp1 + 1, len, (byte) ' ');
         if (sp2 < 0) {
             throw new ParseError(400, "missing HTTP version (HTTP/0.9 is not supported)");
         }
         if (sp2 == sp1 + 1) {
             throw new ParseError(400, "malformed request line");
         }
-        method = method(in, start, sp1 - start);
+        method = method(b, sp1);
         if (!isToken(method)) {
             throw new ParseError(400, "invalid method");
         }
         for (int i = sp1 + 1; i < sp2; i++) {
-            int b = in.getByte(i) & 0xff;
-            if (b <= 0x20 || b >= 0x7f) {
+            int c = b[i] & 0xff;
+            if (c <= 0x20 || c >= 0x7f) {
                 throw new ParseError(400, "invalid character in request target");
             }
         }
-        target = ascii(in, sp1 + 1, sp2 - sp1 - 1);
-        int vlen = end - sp2 - 1;
+        target = ascii(b, sp1 + 1, sp2 - sp1 - 1);
+        int vlen = len - sp2 - 1;
         if (vlen != 8
-                || in.getByte(sp2 + 1) != 'H'
-                || in.getByte(sp2 + 2) != 'T'
-                || in.getByte(sp2 + 3) != 'T'
-                || in.getByte(sp2 + 4) != 'P'
-                || in.getByte(sp2 + 5) != '/'
-                || in.getByte(sp2 + 7) != '.'
-                || !Character.isDigit(in.getByte(sp2 + 6))
-                || !Character.isDigit(in.getByte(sp2 + 8))) {
+                || b[sp2 + 1] != 'H'
+                || b[sp2 + 2] != 'T'
+                || b[sp2 + 3] != 'T'
+                || b[sp2 + 4] != 'P'
+                || b[sp2 + 5] != '/'
+                || b[sp2 + 7] != '.'
+                || !Character.isDigit(b[sp2 + 6])
+                || !Character.isDigit(b[sp2 + 8])) {
             throw new ParseError(400, "malformed HTTP version");
         }
-        byte major = in.getByte(sp2 + 6);
-        byte minor = in.getByte(sp2 + 8);
+        byte major = b[sp2 + 6];
+        byte minor = b[sp2 + 8];
         if (major != '1' || (minor != '0' && minor != '1')) {
-            throw new ParseError(505, "unsupported HTTP version " + ascii(in, sp2 + 1, 8));
+            throw new ParseError(505, "unsupported HTTP version " + ascii(b, sp2 + 1, 8));
         }
         http10 = minor == '0';
     }
 
-    private static String method(ByteBuf in, int start, int len) {
+    /** The method {@code b[0, len)}: a shared constant when it is a standard one. */
+    private static String method(byte[] b, int len) {
         outer:
         for (String m : METHODS) {
             if (m.length() != len) {
                 continue;
             }
             for (int i = 0; i < len; i++) {
-                if (in.getByte(start + i) != m.charAt(i)) {
+                if (b[i] != m.charAt(i)) {
                     continue outer;
                 }
             }
             return m;
         }
-        return ascii(in, start, len);
+        return ascii(b, 0, len);
     }
 
     @Override

@@ -46,23 +46,23 @@ public final class ResponseParser extends Http1Parser {
     }
 
     @Override
-    protected void parseStartLine(ByteBuf in, int start, int len) throws ParseError {
+    protected void parseStartLine(byte[] b, int len) throws ParseError {
         // HTTP/1.x SP 3DIGIT SP reason   (the reason may be empty; the SP before it may be missing)
         if (len < 12
-                || in.getByte(start) != 'H'
-                || in.getByte(start + 1) != 'T'
-                || in.getByte(start + 2) != 'T'
-                || in.getByte(start + 3) != 'P'
-                || in.getByte(start + 4) != '/'
-                || in.getByte(start + 5) != '1'
-                || in.getByte(start + 6) != '.'
-                || !Character.isDigit(in.getByte(start + 7))
-                || in.getByte(start + 8) != ' ') {
+                || b[0] != 'H'
+                || b[1] != 'T'
+                || b[2] != 'T'
+                || b[3] != 'P'
+                || b[4] != '/'
+                || b[5] != '1'
+                || b[6] != '.'
+                || !Character.isDigit(b[7])
+                || b[8] != ' ') {
             throw new ParseError(502, "malformed status line");
         }
         int s = 0;
         for (int i = 0; i < 3; i++) {
-            int d = in.getByte(start + 9 + i) - '0';
+            int d = b[9 + i] - '0';
             if (d < 0 || d > 9) {
                 throw new ParseError(502, "malformed status code");
             }
@@ -71,12 +71,17 @@ public final class ResponseParser extends Http1Parser {
         if (s < 100 || s > 599) {
             throw new ParseError(502, "invalid status code " + s);
         }
-        if (len > 12 && in.getByte(start + 12) != ' ') {
+        if (len > 12 && b[12] != ' ') {
             throw new ParseError(502, "malformed status line");
         }
-        http10 = in.getByte(start + 7) == '0';
+        http10 = b[7] == '0';
         status = s;
-        reason = len > 13 ? ascii(in, start + 13, len - 13) : "";
+        reason = len > 13 ? reason(b, 13, len - 13) : "";
+    }
+
+    /** The reason phrase {@code b[off, off + len)}: the shared "OK" for the usual one. */
+    private static String reason(byte[] b, int off, int len) {
+        return len == 2 && b[off] == 'O' && b[off + 1] == 'K' ? "OK" : ascii(b, off, len);
     }
 
     /** Whether the last status line said HTTP/1.0. */

@@ -522,6 +522,47 @@ class RequestParserTest {
     }
 
     @Test
+    void aShortLineAfterLongerOnesShowsNoneOfTheirBytes() {
+        // start lines and chunk-size lines are parsed from the same scratch array as header lines;
+        // a short line read after longer ones must end where it ends
+        String longTarget = "/" + "a".repeat(300);
+        String raw =
+                "GET "
+                        + longTarget
+                        + " HTTP/1.1\r\nHost: a\r\nX-Long: "
+                        + "v".repeat(400)
+                        + "\r\n\r\n"
+                        + "GET /b HTTP/1.0\r\n\r\n"
+                        + "PUT /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "3;e="
+                        + "x".repeat(500)
+                        + "\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+        assertThat(parse(raw))
+                .containsExactly(
+                        "head GET "
+                                + longTarget
+                                + " HTTP/1.1 len=0 {host: a, x-long: "
+                                + "v".repeat(400)
+                                + "}",
+                        "complete trailers=null",
+                        "head GET /b HTTP/1.0 len=0 {}",
+                        "complete trailers=null",
+                        "head PUT /c HTTP/1.1 len=-1 {host: a, transfer-encoding: chunked}",
+                        "body=abcde",
+                        "complete trailers={}");
+    }
+
+    @Test
+    void aControlCharacterInAChunkExtensionAfterALongLineIsStillFound() {
+        String raw =
+                "POST / HTTP/1.1\r\nHost: a\r\nX-Long: "
+                        + "v".repeat(400)
+                        + "\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "1;e=\u0001\r\na\r\n0\r\n\r\n";
+        assertThat(parse(raw)).last().isEqualTo("error 400 control character in chunk extension");
+    }
+
+    @Test
     void stopsAtTheFirstErrorAndIgnoresWhatFollows() {
         assertThat(parse("GET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"))
                 .containsExactly("error 400 missing host header");

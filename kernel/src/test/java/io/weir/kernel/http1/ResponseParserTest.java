@@ -109,6 +109,27 @@ class ResponseParserTest {
     }
 
     @Test
+    void reasonPhrasesEndWhereTheirLineEnds() {
+        assertThat(
+                        parse(
+                                "HTTP/1.1 404 "
+                                        + "n".repeat(300)
+                                        + "\r\nContent-Length: 0\r\n\r\n"
+                                        + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+                                        + "HTTP/1.0 200 OKAY\r\nContent-Length: 0\r\n\r\n"
+                                        + "HTTP/1.1 503 O\r\nContent-Length: 0\r\n\r\n"))
+                .containsExactly(
+                        "head 404 " + "n".repeat(300) + " NONE len=0 {content-length: 0}",
+                        "complete trailers=null",
+                        "head 200 OK NONE len=0 {content-length: 0}",
+                        "complete trailers=null",
+                        "head 200 OKAY NONE len=0 {content-length: 0}",
+                        "complete trailers=null",
+                        "head 503 O NONE len=0 {content-length: 0}",
+                        "complete trailers=null");
+    }
+
+    @Test
     void skipsInformationalResponses() {
         assertThat(
                         parse(
