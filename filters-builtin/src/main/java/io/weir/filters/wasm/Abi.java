@@ -248,7 +248,8 @@ final class Abi {
                             return r(BAD_ARGUMENT);
                         }
                         vm.effectiveContext = id;
-                        root = owner; // WasmVm.call restores both when the callback returns
+                        vm.effectiveStream = null; // stream() looks the new context up
+                        root = owner; // WasmVm.call restores these when the callback returns
                         return r(OK);
                     };
             case "proxy_done" -> (i, a) -> r(OK);

@@ -47,7 +47,7 @@ final class WasmStream implements HttpFilter {
             return afterFailure();
         }
         try {
-            long action = vm.call(root, id, export, a0, a1, a2);
+            long action = vm.call(root, id, this, export, a0, a1, a2);
             return action == 0 ? FilterStatus.CONTINUE : FilterStatus.STOP;
         } catch (WasmVm.VmFailure e) {
             root.failed(vm, e);
@@ -124,7 +124,7 @@ final class WasmStream implements HttpFilter {
     public void onLog() {
         if (!bypass && !vm.failed && root.vm == vm) {
             try {
-                vm.call(root, id, vm.onLog, id, 0, 0);
+                vm.call(root, id, this, vm.onLog, id, 0, 0);
             } catch (WasmVm.VmFailure e) {
                 root.failed(vm, e);
             }
@@ -135,8 +135,8 @@ final class WasmStream implements HttpFilter {
     public void onDestroy() {
         if (!vm.failed && root.vm == vm) {
             try {
-                vm.call(root, id, vm.onDone, id, 0, 0);
-                vm.call(root, id, vm.onDelete, id, 0, 0);
+                vm.call(root, id, this, vm.onDone, id, 0, 0);
+                vm.call(root, id, this, vm.onDelete, id, 0, 0);
             } catch (WasmVm.VmFailure e) {
                 root.failed(vm, e);
             }

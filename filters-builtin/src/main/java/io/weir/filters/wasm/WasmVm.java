@@ -116,6 +116,14 @@ final class WasmVm {
 
     private int nextContextId = 1;
     int effectiveContext;
+
+    /**
+     * The stream of {@link #effectiveContext} when a stream's own callback made it effective, else
+     * null (then {@link Abi#stream} looks it up in {@link #streams}): a host call on a stream finds
+     * it without a table lookup.
+     */
+    WasmStream effectiveStream;
+
     boolean failed;
     String failureReason;
 
@@ -270,7 +278,7 @@ final class WasmVm {
         if (a.length != 0 && a.length != e.arity) { // fit the arguments to the export's arity
             a = java.util.Arrays.copyOf(args, e.arity);
         }
-        return invoke(owner, context, e, a);
+        return invoke(owner, context, null, e, a);
     }
 
     /**
@@ -279,6 +287,14 @@ final class WasmVm {
      * arity; a callback of fewer arguments passes 0 for the rest, as {@link #call} pads them.
      */
     long call(WasmRoot owner, int context, Export e, long a0, long a1, long a2) {
+        return call(owner, context, null, e, a0, a1, a2);
+    }
+
+    /**
+     * {@link #call(WasmRoot, int, Export, long, long, long)} of a callback of {@code stream} (its
+     * context is {@code context}), which host calls then find as {@link #effectiveStream}.
+     */
+    long call(WasmRoot owner, int context, WasmStream stream, Export e, long a0, long a1, long a2) {
         checkUsable();
         if (e == null) {
             return 0;
@@ -294,7 +310,7 @@ final class WasmVm {
         if (n > 2) {
             a[2] = a2;
         }
-        return invoke(owner, context, e, a);
+        return invoke(owner, context, stream, e, a);
     }
 
     private void checkUsable() {
@@ -303,11 +319,13 @@ final class WasmVm {
         }
     }
 
-    private long invoke(WasmRoot owner, int context, Export e, long[] a) {
+    private long invoke(WasmRoot owner, int context, WasmStream stream, Export e, long[] a) {
         String name = e.name;
         int prev = effectiveContext;
+        WasmStream prevStream = effectiveStream;
         WasmRoot prevOwner = abi.root;
         effectiveContext = context;
+        effectiveStream = stream;
         abi.root = owner;
         Watchdog.Slot t = slot;
         if (t == null || t.thread != Thread.currentThread()) { // the VM's worker, once
@@ -331,6 +349,7 @@ final class WasmVm {
         } finally {
             t.disarm(); // also clears an interrupt that came as the call ended
             effectiveContext = prev;
+            effectiveStream = prevStream;
             abi.root = prevOwner;
         }
     }
