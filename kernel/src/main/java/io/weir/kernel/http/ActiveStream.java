@@ -38,6 +38,15 @@ final class ActiveStream {
 
     final long startNanos = System.nanoTime();
     long finishNanos; // System.nanoTime() when the stream finished (0 before)
+
+    /**
+     * While the filter chain hands the request to the router ({@link #startTerminal}), the reading
+     * that ended the last filter's callback, which the router takes as the start of its upstream
+     * request when a pooled connection is ready at once; else {@link #NO_HANDOFF}.
+     */
+    long handoffNanos = NO_HANDOFF;
+
+    static final long NO_HANDOFF = Long.MIN_VALUE;
     final long startMillis = System.currentTimeMillis();
     String path; // normalised, without query
     String query; // raw, without '?', or null

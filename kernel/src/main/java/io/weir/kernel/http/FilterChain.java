@@ -63,8 +63,10 @@ final class FilterChain {
      * pass) then share one reading, N+1 reads for N filters rather than 2N. In a chain of one
      * filter without a {@code callback_timeout}, newFilter takes no reading of its own at its end:
      * the request headers call that follows starts at newFilter's start. Set only by {@link
-     * #newFilter} and {@link #call}, taken only by them; cleared wherever the chain hands the
-     * stream to the kernel or stops passing it on, so a reading never spans other work.
+     * #newFilter} and {@link #call}, taken only by them and, when the request headers leave the
+     * last filter, by the router's start (through {@link ActiveStream#handoffNanos}); cleared
+     * wherever the chain hands the stream to the kernel or stops passing it on, so a filter's
+     * reading never spans other work.
      */
     private long carry = NO_READING;
 
@@ -441,9 +443,17 @@ final class FilterChain {
             d.headersEos = at(k, request).dir(request).headersEos;
             return;
         }
+        long t = carry;
         carry = NO_READING; // the kernel's work follows, not a filter
         if (request) {
-            s.startTerminal();
+            // the router may start its upstream request at the reading that ended the last
+            // callback (its service time is in milliseconds): one clock read fewer a request
+            s.handoffNanos = t == NO_READING ? ActiveStream.NO_HANDOFF : t;
+            try {
+                s.startTerminal();
+            } finally {
+                s.handoffNanos = ActiveStream.NO_HANDOFF;
+            }
         } else {
             ResponseHead h =
                     respStatus == respHead.status

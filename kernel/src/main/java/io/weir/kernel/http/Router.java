@@ -154,7 +154,9 @@ final class Router implements UpstreamStream {
         }
         conn = c;
         upstreamHost = c.hostAddress();
-        upstreamStartNanos = System.nanoTime();
+        long t = s.handoffNanos; // set only while the filter chain hands the request on
+        s.handoffNanos = ActiveStream.NO_HANDOFF;
+        upstreamStartNanos = t != ActiveStream.NO_HANDOFF ? t : System.nanoTime();
         if (span != null) {
             s.hcm.upstreamPeer.apply(span, upstreamHost);
         }
