@@ -348,8 +348,9 @@ public abstract class Http1Parser {
         return b == ' ' || b == '\t';
     }
 
-    /** Rejects NUL, bare CR and other control characters (HTAB allowed). */
-    /** Rejects control characters (but HTAB) in {@code line[from, to)}. */
+    /**
+     * Rejects NUL, bare CR and other control characters (HTAB allowed) in {@code line[from, to)}.
+     */
     private static void checkNoCtl(byte[] line, int from, int to, String what) throws ParseError {
         for (int i = from; i < to; i++) {
             int b = line[i] & 0xff;
