@@ -27,10 +27,9 @@ class WasmAbiWatIntegrationTest {
     static final FilterRegistry REGISTRY =
             FilterRegistry.of(Map.of("weir.wasm", new WasmFilterFactory()));
 
-    static final String COMMON =
+    /** Guest memory and a bump allocator that never frees (the tests' modules are short-lived). */
+    static final String ALLOCATOR =
             """
-              (import "env" "proxy_add_header_map_value" (func $add (param i32 i32 i32 i32 i32) (result i32)))
-              (import "env" "proxy_get_header_map_value" (func $get (param i32 i32 i32 i32 i32) (result i32)))
               (memory (export "memory") 2)
               (global $heap (mut i32) (i32.const 8192))
               (func (export "proxy_on_memory_allocate") (param $n i32) (result i32)
@@ -38,6 +37,15 @@ class WasmAbiWatIntegrationTest {
                 (local.set $p (global.get $heap))
                 (global.set $heap (i32.add (global.get $heap) (i32.add (local.get $n) (i32.const 8))))
                 (local.get $p))
+            """;
+
+    static final String COMMON =
+            """
+              (import "env" "proxy_add_header_map_value" (func $add (param i32 i32 i32 i32 i32) (result i32)))
+              (import "env" "proxy_get_header_map_value" (func $get (param i32 i32 i32 i32 i32) (result i32)))
+            """
+                    + ALLOCATOR
+                    + """
               (func (export "proxy_on_context_create") (param i32 i32))
               (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 1))
               (func (export "proxy_on_done") (param i32) (result i32) (i32.const 1))
@@ -153,14 +161,10 @@ class WasmAbiWatIntegrationTest {
             (module
               (import "env" "proxy_add_header_map_value" (func $add (param i32 i32 i32 i32 i32) (result i32)))
               (import "env" "proxy_set_effective_context" (func $eff (param i32) (result i32)))
-              (memory (export "memory") 2)
-              (global $heap (mut i32) (i32.const 8192))
+            """
+                    + ALLOCATOR
+                    + """
               (global $root (mut i32) (i32.const 0))
-              (func (export "proxy_on_memory_allocate") (param $n i32) (result i32)
-                (local $p i32)
-                (local.set $p (global.get $heap))
-                (global.set $heap (i32.add (global.get $heap) (i32.add (local.get $n) (i32.const 8))))
-                (local.get $p))
               (func (export "proxy_on_context_create") (param $c i32) (param $parent i32)
                 (if (i32.ne (local.get $parent) (i32.const 0)) (then (global.set $root (local.get $parent)))))
               (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 1))

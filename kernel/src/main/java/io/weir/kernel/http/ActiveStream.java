@@ -46,7 +46,7 @@ final class ActiveStream {
      */
     long handoffNanos = NO_HANDOFF;
 
-    static final long NO_HANDOFF = Long.MIN_VALUE;
+    static final long NO_HANDOFF = FilterChain.NO_READING;
     final long startMillis = System.currentTimeMillis();
     String path; // normalised, without query
     String query; // raw, without '?', or null

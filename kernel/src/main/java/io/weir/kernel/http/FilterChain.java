@@ -52,8 +52,8 @@ final class FilterChain {
     private int heldBytes;
     private boolean readPaused;
 
-    /** {@link #carry} when no reading is carried. */
-    private static final long NO_READING = Long.MIN_VALUE;
+    /** {@link #carry} when no reading is carried (also {@link ActiveStream#NO_HANDOFF}). */
+    static final long NO_READING = Long.MIN_VALUE;
 
     /**
      * The clock reading that ended the last callback, while the next thing the chain does is call
@@ -448,7 +448,7 @@ final class FilterChain {
         if (request) {
             // the router may start its upstream request at the reading that ended the last
             // callback (its service time is in milliseconds): one clock read fewer a request
-            s.handoffNanos = t == NO_READING ? ActiveStream.NO_HANDOFF : t;
+            s.handoffNanos = t; // NO_READING is NO_HANDOFF
             try {
                 s.startTerminal();
             } finally {

@@ -155,7 +155,6 @@ final class Router implements UpstreamStream {
         conn = c;
         upstreamHost = c.hostAddress();
         long t = s.handoffNanos; // set only while the filter chain hands the request on
-        s.handoffNanos = ActiveStream.NO_HANDOFF;
         upstreamStartNanos = t != ActiveStream.NO_HANDOFF ? t : System.nanoTime();
         if (span != null) {
             s.hcm.upstreamPeer.apply(span, upstreamHost);
