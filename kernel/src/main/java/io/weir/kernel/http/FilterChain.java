@@ -43,7 +43,6 @@ final class FilterChain {
     private ResponseHead respHead;
     private Http1Parser.Framing respFraming;
     private long respLength;
-    private long respReceived;
     private int respStatus;
     private Map<String, Object> metadata;
     private int depth;
@@ -51,6 +50,17 @@ final class FilterChain {
     private boolean pumping;
     private int heldBytes;
     private boolean readPaused;
+
+    /**
+     * Set when a direction's headers have left the last filter and no filter can act on what
+     * follows in it: none has that direction's body or trailers callback, is paused or buffers the
+     * body. Body chunks and the end then go to the kernel without a pass over the filters, as they
+     * would through it. Nothing unsets it: a filter's callbacks are fixed when it is made, and
+     * pausing or buffering is only asked for from a callback this direction no longer calls.
+     */
+    private boolean reqOpen;
+
+    private boolean respOpen;
 
     /** {@link #carry} when no reading is carried (also {@link ActiveStream#NO_HANDOFF}). */
     static final long NO_READING = Long.MIN_VALUE;
@@ -207,6 +217,17 @@ final class FilterChain {
     }
 
     void decodeData(ByteBuf data, boolean endOfStream) {
+        if (reqOpen) {
+            if (s.isDone() || destroyed) {
+                data.release();
+                return;
+            }
+            s.terminalData(data);
+            if (endOfStream) {
+                passEnd(true, null);
+            }
+            return;
+        }
         StreamFilter.Dir d = f[0].req;
         append(f[0], d, data, true);
         if (endOfStream) {
@@ -218,6 +239,10 @@ final class FilterChain {
     void decodeEnd(HeaderMap trailers) {
         StreamFilter.Dir d = f[0].req;
         if (d.endIn) {
+            return;
+        }
+        if (reqOpen) {
+            passEnd(true, trailers);
             return;
         }
         d.endIn = true;
@@ -240,8 +265,15 @@ final class FilterChain {
     }
 
     void encodeData(ByteBuf data) {
+        if (respOpen) {
+            if (s.isDone() || destroyed) {
+                data.release();
+                return;
+            }
+            s.writeResponseData(data);
+            return;
+        }
         StreamFilter.Dir d = f[n - 1].resp;
-        respReceived += data.readableBytes();
         append(f[n - 1], d, data, false);
         // the end comes with encodeEnd, once the router has given the upstream connection back
         // to its pool; ending here would make the router drop a connection it still holds
@@ -250,6 +282,10 @@ final class FilterChain {
 
     void encodeEnd(HeaderMap trailers) {
         StreamFilter.Dir d = f[n - 1].resp;
+        if (respOpen && !d.endIn) {
+            passEnd(false, trailers);
+            return;
+        }
         if (!d.endIn) {
             d.endIn = true;
             d.trailers = trailers == null || trailers.size() == 0 ? null : trailers;
@@ -278,6 +314,42 @@ final class FilterChain {
             carry = NO_READING;
         }
         watermark();
+    }
+
+    /**
+     * Whether nothing a filter does can touch the rest of a direction whose headers have left the
+     * last filter (see {@link #reqOpen}).
+     */
+    private boolean passesRest(boolean request) {
+        int bits =
+                request
+                        ? ListenerFilters.REQ_BODY | ListenerFilters.REQ_TRAILERS
+                        : ListenerFilters.RESP_BODY | ListenerFilters.RESP_TRAILERS;
+        for (StreamFilter sf : f) {
+            StreamFilter.Dir d = sf.dir(request);
+            if (!sf.skipped && ((sf.implementsBits & bits) != 0 || d.paused || d.bufferMax >= 0)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The end of an open direction: marked at every filter, then handed to the kernel. */
+    private void passEnd(boolean request, HeaderMap trailers) {
+        if (s.isDone() || destroyed) {
+            return;
+        }
+        for (StreamFilter sf : f) {
+            StreamFilter.Dir d = sf.dir(request);
+            d.endIn = true;
+            d.endOut = true;
+        }
+        HeaderMap t = trailers == null || trailers.size() == 0 ? null : trailers;
+        if (request) {
+            s.terminalEnd(t);
+        } else {
+            s.writeResponseEnd(t);
+        }
     }
 
     private void step(int k, boolean request) {
@@ -445,7 +517,10 @@ final class FilterChain {
         }
         long t = carry;
         carry = NO_READING; // the kernel's work follows, not a filter
+        // from here on, what arrives in this direction may skip the filters; what is held at them
+        // still moves on in this pass, before anything new arrives
         if (request) {
+            reqOpen = passesRest(true);
             // the router may start its upstream request at the reading that ended the last
             // callback (its service time is in milliseconds): one clock read fewer a request
             s.handoffNanos = t; // NO_READING is NO_HANDOFF
@@ -455,6 +530,7 @@ final class FilterChain {
                 s.handoffNanos = ActiveStream.NO_HANDOFF;
             }
         } else {
+            respOpen = passesRest(false);
             ResponseHead h =
                     respStatus == respHead.status
                             ? respHead

@@ -466,6 +466,84 @@ class FilterChainIntegrationTest {
         }
     }
 
+    /**
+     * Once a header-only filter has let a direction's headers go, the rest of that direction skips
+     * the chain. The first request chunk arrives while the filter holds the headers and waits at
+     * it; the later chunks and the trailers arrive after it let go. Both directions must keep every
+     * byte, their order and the trailers.
+     */
+    @Test
+    void chunksAndTrailersAfterAHeaderOnlyFilterLetTheHeadersGoArriveWholeAndInOrder()
+            throws Exception {
+        byte[] body = new byte[150_000];
+        for (int i = 0; i < body.length; i++) {
+            body[i] = (byte) ('a' + (i * 7 + i / 251) % 26);
+        }
+        byte[] answer = new byte[120_000];
+        for (int i = 0; i < answer.length; i++) {
+            answer[i] = (byte) ('A' + (i * 11 + i / 97) % 26);
+        }
+        java.util.concurrent.CompletableFuture<String> head =
+                new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<io.weir.kernel.testing.RawUpstream.Chunked> got =
+                new java.util.concurrent.CompletableFuture<>();
+        String filters = "        - name: test.timer\n";
+        try (io.weir.kernel.testing.RawUpstream up =
+                        new io.weir.kernel.testing.RawUpstream(
+                                sock -> {
+                                    java.io.InputStream in = sock.getInputStream();
+                                    head.complete(io.weir.kernel.testing.RawUpstream.readHead(in));
+                                    got.complete(
+                                            io.weir.kernel.testing.RawUpstream.readChunked(in));
+                                    java.io.OutputStream out = sock.getOutputStream();
+                                    out.write(
+                                            ("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+                                                    .getBytes(StandardCharsets.US_ASCII));
+                                    int[] cuts = {0, 1, 40_000, 100_000, answer.length};
+                                    for (int i = 0; i + 1 < cuts.length; i++) {
+                                        int len = cuts[i + 1] - cuts[i];
+                                        out.write(
+                                                (Integer.toHexString(len) + "\r\n")
+                                                        .getBytes(StandardCharsets.US_ASCII));
+                                        out.write(answer, cuts[i], len);
+                                        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                                        out.flush();
+                                        Thread.sleep(20);
+                                    }
+                                    out.write(
+                                            "0\r\nx-sum: 42\r\n\r\n"
+                                                    .getBytes(StandardCharsets.US_ASCII));
+                                    out.flush();
+                                    in.read(); // keep the connection until Weir is done with it
+                                });
+                Weir w = Weir.start(yaml(up.address(), up.address(), filters, ""), 1, REGISTRY);
+                RawClient c = new RawClient(w.port())) {
+            c.send(
+                    "POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                            + "TE: trailers\r\n\r\n"
+                            + chunk(body, 0, 1000));
+            Thread.sleep(200); // the filter's 20 ms timer lets the headers go meanwhile
+            c.send(chunk(body, 1000, 60_000));
+            Thread.sleep(50);
+            c.send(chunk(body, 60_000, body.length) + "0\r\nx-check: abc\r\n\r\n");
+            RawClient.Response r = c.read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.body().getBytes(StandardCharsets.ISO_8859_1)).isEqualTo(answer);
+            assertThat(r.headers().get("trailer:x-sum")).isEqualTo("42");
+            assertThat(head.get(5, TimeUnit.SECONDS).toLowerCase()).contains("x-timer: fired");
+            io.weir.kernel.testing.RawUpstream.Chunked req = got.get(5, TimeUnit.SECONDS);
+            assertThat(req.body()).isEqualTo(body);
+            assertThat(req.trailers()).isEqualTo("x-check: abc\r\n");
+        }
+    }
+
+    private static String chunk(byte[] b, int from, int to) {
+        return Integer.toHexString(to - from)
+                + "\r\n"
+                + new String(b, from, to - from, StandardCharsets.ISO_8859_1)
+                + "\r\n";
+    }
+
     @Test
     void pausesOnATimerAndResumes() throws Exception {
         String filters = "        - name: test.timer\n";
