@@ -54,6 +54,26 @@ class TraceIdsTest {
     }
 
     @Test
+    void hexDigitsMatchTheJdksForEveryNibbleInEveryPosition() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(42);
+        java.util.List<Long> values = new java.util.ArrayList<>(java.util.List.of(0L, -1L, 1L));
+        for (int pos = 0; pos < 16; pos++) {
+            for (long d = 0; d < 16; d++) {
+                values.add(d << (4 * pos)); // one digit alone, every digit in every place
+                values.add(~(d << (4 * pos)));
+            }
+        }
+        for (int i = 0; i < 10_000; i++) {
+            values.add(r.nextLong());
+        }
+        for (long v : values) {
+            String want = String.format("%016x", v);
+            assertThat(TraceIds.hex(v)).as("%d", v).isEqualTo(want);
+            assertThat(TraceIds.hex(v, ~v)).isEqualTo(want + String.format("%016x", ~v));
+        }
+    }
+
+    @Test
     void writesTraceparentAndHexWithLeadingZeros() {
         assertThat(TraceIds.traceparent(1, 2, 3, true))
                 .isEqualTo("00-00000000000000010000000000000002-0000000000000003-01");
