@@ -282,11 +282,11 @@ final class FilterChain {
 
     void encodeEnd(HeaderMap trailers) {
         StreamFilter.Dir d = f[n - 1].resp;
-        if (respOpen && !d.endIn) {
-            passEnd(false, trailers);
-            return;
-        }
         if (!d.endIn) {
+            if (respOpen) {
+                passEnd(false, trailers);
+                return;
+            }
             d.endIn = true;
             d.trailers = trailers == null || trailers.size() == 0 ? null : trailers;
         }
