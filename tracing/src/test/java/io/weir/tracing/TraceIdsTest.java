@@ -2,6 +2,9 @@ package io.weir.tracing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class TraceIdsTest {
@@ -55,8 +58,8 @@ class TraceIdsTest {
 
     @Test
     void hexDigitsMatchTheJdksForEveryNibbleInEveryPosition() {
-        java.util.SplittableRandom r = new java.util.SplittableRandom(42);
-        java.util.List<Long> values = new java.util.ArrayList<>(java.util.List.of(0L, -1L, 1L));
+        SplittableRandom r = new SplittableRandom(42);
+        List<Long> values = new ArrayList<>(List.of(0L, -1L, 1L));
         for (int pos = 0; pos < 16; pos++) {
             for (long d = 0; d < 16; d++) {
                 values.add(d << (4 * pos)); // one digit alone, every digit in every place
