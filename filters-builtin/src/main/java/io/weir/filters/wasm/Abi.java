@@ -450,9 +450,13 @@ final class Abi {
         return l.isLoggable(Level.WARNING) ? 3 : 4;
     }
 
-    /** The stream of the effective context, or null (root context). */
+    /**
+     * The stream of the effective context, or null (root context): the stream whose callback is
+     * running when there is one ({@link WasmVm#effectiveStream}), else a lookup of the context.
+     */
     WasmStream stream() {
-        return vm.streams.get(vm.effectiveContext);
+        WasmStream s = vm.effectiveStream;
+        return s != null ? s : vm.streams.get(vm.effectiveContext);
     }
 
     /**

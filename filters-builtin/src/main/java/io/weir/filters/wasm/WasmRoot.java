@@ -181,7 +181,7 @@ final class WasmRoot implements HttpFilterRoot {
         WasmStream ws = new WasmStream(this, v, s, id);
         v.streams.put(id, ws);
         try {
-            v.call(this, id, v.onContextCreate, id, contextId, 0);
+            v.call(this, id, ws, v.onContextCreate, id, contextId, 0);
         } catch (WasmVm.VmFailure e) {
             v.streams.remove(id);
             failed(v, e);
