@@ -26,7 +26,7 @@ import java.util.Map;
  * <p>Ownership: body buffers held at a filter belong to the chain until passed on; {@link #destroy}
  * releases what is left.
  */
-final class FilterChain {
+final class FilterChain implements FilterHeaders.Pseudo {
     private static final int HDR = 0;
     private static final int BODY = 1;
     private static final int TRAILERS = 2;
@@ -38,6 +38,10 @@ final class FilterChain {
     private final ListenerFilters.WorkerRoots roots;
     private final StreamFilter[] f;
     private final int n;
+
+    /** The stream's worker's stats slot (read once: every callback counts in it). */
+    private final int slot;
+
     final FilterHeaders requestHeaders;
     FilterHeaders responseHeaders;
     private ResponseHead respHead;
@@ -94,6 +98,7 @@ final class FilterChain {
         this.roots = roots;
         this.f = f;
         this.n = f.length;
+        this.slot = s.slot();
         this.requestHeaders = new FilterHeaders(s.head.headers, s.requestPseudo());
     }
 
@@ -106,9 +111,13 @@ final class FilterChain {
         ListenerFilters.Entry[] es = lf.entries;
         FilterOverride[] overrides = s.route.filterOverrides;
         int enabled = 0;
-        for (ListenerFilters.Entry e : es) {
-            if (enabledFor(e, overrides)) {
-                enabled++;
+        if (overrides == null) {
+            enabled = lf.enabledByDefault;
+        } else {
+            for (ListenerFilters.Entry e : es) {
+                if (enabledFor(e, overrides)) {
+                    enabled++;
+                }
             }
         }
         if (enabled == 0) {
@@ -177,7 +186,7 @@ final class FilterChain {
                 && !s.isDone()) {
             // a chain of one: this filter's request headers call follows at once and starts at
             // t0, so its time covers both; no callback_timeout needs this call timed on its own
-            sf.entry.stats.invocations.inc(s.slot());
+            sf.entry.stats.invocations.inc(slot);
             carry = t0;
             return created;
         }
@@ -255,7 +264,7 @@ final class FilterChain {
         respFraming = framing;
         respLength = contentLength;
         respStatus = head.status;
-        responseHeaders = new FilterHeaders(head.headers, responsePseudo());
+        responseHeaders = new FilterHeaders(head.headers, this);
         StreamFilter.Dir d = f[n - 1].resp;
         d.headersIn = true;
         boolean eos = framing == Http1Parser.Framing.NONE;
@@ -591,7 +600,7 @@ final class FilterChain {
         }
         if (d.bufferMax >= 0 && !sf.skipped && d.held.readableBytes() > d.bufferMax) {
             if (request) {
-                s.hcm.lr.stats.rqTooLarge.inc(s.slot());
+                s.hcm.lr.stats.rqTooLarge.inc(slot);
                 s.sendLocalReply(413, "payload too large", 0, "request_payload_too_large", true);
             } else {
                 s.sendLocalReply(
@@ -606,6 +615,9 @@ final class FilterChain {
 
     /** Stops reading the client while the filters hold more than the connection's buffer limit. */
     private void watermark() {
+        if (heldBytes == 0 && !readPaused) {
+            return; // nothing held, reading not paused: the usual case, and no change to make
+        }
         if (destroyed || s.isDone()) {
             return;
         }
@@ -659,7 +671,7 @@ final class FilterChain {
      */
     void onLocalReplyHeaders(int status, HeaderMap h) {
         respStatus = status;
-        responseHeaders = new FilterHeaders(h, responsePseudo());
+        responseHeaders = new FilterHeaders(h, this);
         for (int i = Math.min(n, localReplyFrom) - 1; i >= 0; i--) {
             StreamFilter sf = f[i];
             if (sf.req.headersCalled
@@ -758,7 +770,6 @@ final class FilterChain {
      */
     private boolean after(StreamFilter sf, long t0, long t1, Throwable failure) {
         ListenerFilters.Entry e = sf.entry;
-        int slot = s.slot();
         long dt = t1 - t0;
         sf.nanos += dt;
         e.stats.invocations.inc(slot);
@@ -811,39 +822,38 @@ final class FilterChain {
         return metadata == null ? null : metadata.get(key);
     }
 
-    private FilterHeaders.Pseudo responsePseudo() {
-        return new FilterHeaders.Pseudo() {
-            @Override
-            public String[] names() {
-                return STATUS_PSEUDO;
-            }
+    // The response's pseudo-header (:status) for its FilterHeaders: the chain itself, so a
+    // response allocates no view object for it.
 
-            @Override
-            public int count() {
-                return 1;
-            }
+    @Override
+    public String[] names() {
+        return STATUS_PSEUDO;
+    }
 
-            @Override
-            public String get(String name) {
-                return name.equals(":status") ? Integer.toString(respStatus) : null;
-            }
+    @Override
+    public int count() {
+        return 1;
+    }
 
-            @Override
-            public void set(String name, String value) {
-                if (name.equals(":status")) {
-                    int st;
-                    try {
-                        st = Integer.parseInt(value);
-                    } catch (NumberFormatException ex) {
-                        throw new IllegalArgumentException("invalid :status " + value);
-                    }
-                    if (st < 100 || st > 599) {
-                        throw new IllegalArgumentException("invalid :status " + value);
-                    }
-                    respStatus = st;
-                }
+    @Override
+    public String get(String name) {
+        return name.equals(":status") ? Integer.toString(respStatus) : null;
+    }
+
+    @Override
+    public void set(String name, String value) {
+        if (name.equals(":status")) {
+            int st;
+            try {
+                st = Integer.parseInt(value);
+            } catch (NumberFormatException ex) {
+                throw new IllegalArgumentException("invalid :status " + value);
             }
-        };
+            if (st < 100 || st > 599) {
+                throw new IllegalArgumentException("invalid :status " + value);
+            }
+            respStatus = st;
+        }
     }
 
     int responseStatus() {
@@ -903,7 +913,6 @@ final class FilterChain {
             }
         }
         destroyed = true;
-        int slot = s.slot();
         for (StreamFilter sf : f) {
             if (sf.filter != null && (sf.implementsBits & ListenerFilters.ON_DESTROY) != 0) {
                 HttpFilter fl = sf.filter;

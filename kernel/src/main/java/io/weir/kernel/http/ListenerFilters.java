@@ -30,6 +30,10 @@ public final class ListenerFilters {
     private static final long WARN_INTERVAL_NANOS = 10_000_000_000L;
 
     final Entry[] entries;
+
+    /** How many entries are enabled by their own config: a stream's chain on a plain route. */
+    final int enabledByDefault;
+
     final WorkerRoots[] workers;
     final FilterServices services;
     private final String listener;
@@ -61,6 +65,13 @@ public final class ListenerFilters {
                             services.filterStats(fc.name()),
                             "listeners[" + listenerIndex + "].http.filters[" + i + "]");
         }
+        int on = 0;
+        for (Entry e : entries) {
+            if (!e.config.disabled()) {
+                on++;
+            }
+        }
+        enabledByDefault = on;
         workers = new WorkerRoots[workerCount];
     }
 
