@@ -387,18 +387,35 @@ final class WasmVm {
             return new String(read(ptr, len), StandardCharsets.UTF_8);
         }
         int i = ((p * 0x9E3779B9) ^ n) >>> (32 - STRING_BITS);
-        String s = stringValues[i];
-        byte[] b = stringBytes[i];
-        if (s != null && stringPtrs[i] == p && b.length == n && holds(p, b, stringWords[i])) {
-            return s;
+        CachedString c = strings[i];
+        if (c != null && c.ptr == p && c.length == n && holds(p, c.bytes, c.word)) {
+            return c.value;
         }
-        b = memory.readBytes(p, n);
-        s = new String(b, StandardCharsets.UTF_8);
-        stringPtrs[i] = p;
-        stringBytes[i] = b;
-        stringWords[i] = word(p, b);
-        stringValues[i] = s;
+        byte[] b = memory.readBytes(p, n);
+        String s = new String(b, StandardCharsets.UTF_8);
+        strings[i] = new CachedString(p, b, word(p, b), s);
         return s;
+    }
+
+    /**
+     * One slot of the string cache, its fields together: a hit on a short string reads this object
+     * and eight bytes of guest memory, not one element of each of four parallel arrays and the byte
+     * array's header.
+     */
+    private static final class CachedString {
+        final int ptr;
+        final int length;
+        final long word;
+        final byte[] bytes;
+        final String value;
+
+        CachedString(int ptr, byte[] bytes, long word, String value) {
+            this.ptr = ptr;
+            this.length = bytes.length;
+            this.word = word;
+            this.bytes = bytes;
+            this.value = value;
+        }
     }
 
     private static final int STRING_BITS = 5;
@@ -407,10 +424,7 @@ final class WasmVm {
     private static final java.lang.invoke.VarHandle LONGS =
             java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
                     long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
-    private final int[] stringPtrs = new int[STRINGS];
-    private final byte[][] stringBytes = new byte[STRINGS][];
-    private final String[] stringValues = new String[STRINGS];
-    private final long[] stringWords = new long[STRINGS];
+    private final CachedString[] strings = new CachedString[STRINGS];
 
     /**
      * The word {@link #holds} compares last for a cached string: its last eight bytes (little
