@@ -178,7 +178,7 @@ final class WasmRoot implements HttpFilterRoot {
             return policyFilter(s);
         }
         int id = v.newContextId();
-        WasmStream ws = new WasmStream(this, v, s, id);
+        WasmStream ws = WasmStream.of(this, v, s, id);
         v.streams.put(id, ws);
         try {
             v.call(this, id, ws, v.onContextCreate, id, contextId, 0);
@@ -186,9 +186,6 @@ final class WasmRoot implements HttpFilterRoot {
             v.streams.remove(id);
             failed(v, e);
             return policyFilter(s);
-        }
-        if (v.headersOnly) {
-            return v.hasLog ? new WasmStream.HeadersOnly(ws) : new WasmStream.HeadersNoLog(ws);
         }
         return ws;
     }

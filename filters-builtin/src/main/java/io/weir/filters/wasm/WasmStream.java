@@ -10,8 +10,14 @@ import io.weir.spi.StreamContext;
 /**
  * One request's HTTP context inside the VM: each SPI callback calls the matching {@code proxy_on_*}
  * export. A failure of the VM answers this stream by the filter's fail policy. Worker thread only.
+ *
+ * <p>The kernel skips the callbacks a filter's class does not implement, so the class is chosen by
+ * what the module exports ({@link #of}): this class itself has the header callbacks and {@code
+ * onDestroy} only (a module without body, trailer or log callbacks: bodies then cost nothing),
+ * {@link HeadersOnly} adds {@code onLog}, {@link Full} has every callback. One object a request,
+ * not a stream and a wrapper that picks its callbacks.
  */
-final class WasmStream implements HttpFilter {
+class WasmStream implements HttpFilter {
     final WasmRoot root;
     final WasmVm vm;
     final StreamContext ctx;
@@ -27,6 +33,14 @@ final class WasmStream implements HttpFilter {
         this.vm = vm;
         this.ctx = ctx;
         this.id = id;
+    }
+
+    /** The stream of the class that has the callbacks {@code vm}'s module exports. */
+    static WasmStream of(WasmRoot root, WasmVm vm, StreamContext ctx, int id) {
+        if (!vm.headersOnly) {
+            return new Full(root, vm, ctx, id);
+        }
+        return vm.hasLog ? new HeadersOnly(root, vm, ctx, id) : new WasmStream(root, vm, ctx, id);
     }
 
     static void reject(StreamContext s, String filter) {
@@ -75,8 +89,7 @@ final class WasmStream implements HttpFilter {
         return call(vm.onRequestHeaders, id, count(headers), endOfStream ? 1 : 0);
     }
 
-    @Override
-    public FilterStatus onRequestBody(Body body, boolean endOfStream) {
+    final FilterStatus doOnRequestBody(Body body, boolean endOfStream) {
         requestBody = body;
         try {
             return call(vm.onRequestBody, id, body.length(), endOfStream ? 1 : 0);
@@ -85,8 +98,7 @@ final class WasmStream implements HttpFilter {
         }
     }
 
-    @Override
-    public FilterStatus onRequestTrailers(Headers trailers) {
+    final FilterStatus doOnRequestTrailers(Headers trailers) {
         requestTrailers = trailers;
         try {
             return call(vm.onRequestTrailers, id, count(trailers), 0);
@@ -100,8 +112,7 @@ final class WasmStream implements HttpFilter {
         return call(vm.onResponseHeaders, id, count(headers), endOfStream ? 1 : 0);
     }
 
-    @Override
-    public FilterStatus onResponseBody(Body body, boolean endOfStream) {
+    final FilterStatus doOnResponseBody(Body body, boolean endOfStream) {
         responseBody = body;
         try {
             return call(vm.onResponseBody, id, body.length(), endOfStream ? 1 : 0);
@@ -110,8 +121,7 @@ final class WasmStream implements HttpFilter {
         }
     }
 
-    @Override
-    public FilterStatus onResponseTrailers(Headers trailers) {
+    final FilterStatus doOnResponseTrailers(Headers trailers) {
         responseTrailers = trailers;
         try {
             return call(vm.onResponseTrailers, id, count(trailers), 0);
@@ -120,8 +130,7 @@ final class WasmStream implements HttpFilter {
         }
     }
 
-    @Override
-    public void onLog() {
+    final void doOnLog() {
         if (!bypass && !vm.failed && root.vm == vm) {
             try {
                 vm.call(root, id, this, vm.onLog, id, 0, 0);
@@ -149,41 +158,48 @@ final class WasmStream implements HttpFilter {
     }
 
     /**
-     * The stream of a module that exports no body, trailer or log callbacks: the kernel skips the
-     * callbacks a filter class does not implement, so bodies then cost nothing.
+     * The stream of a module that exports no body or trailer callbacks but {@code proxy_on_log}.
      */
-    static class HeadersNoLog implements HttpFilter {
-        final WasmStream s;
-
-        HeadersNoLog(WasmStream s) {
-            this.s = s;
-        }
-
-        @Override
-        public FilterStatus onRequestHeaders(Headers headers, boolean endOfStream) {
-            return s.onRequestHeaders(headers, endOfStream);
-        }
-
-        @Override
-        public FilterStatus onResponseHeaders(Headers headers, boolean endOfStream) {
-            return s.onResponseHeaders(headers, endOfStream);
-        }
-
-        @Override
-        public void onDestroy() {
-            s.onDestroy();
-        }
-    }
-
-    /** {@link HeadersNoLog} for a module that does export {@code proxy_on_log}. */
-    static final class HeadersOnly extends HeadersNoLog {
-        HeadersOnly(WasmStream s) {
-            super(s);
+    static final class HeadersOnly extends WasmStream {
+        HeadersOnly(WasmRoot root, WasmVm vm, StreamContext ctx, int id) {
+            super(root, vm, ctx, id);
         }
 
         @Override
         public void onLog() {
-            s.onLog();
+            doOnLog();
+        }
+    }
+
+    /** The stream of a module that exports a body or trailer callback: every callback. */
+    static final class Full extends WasmStream {
+        Full(WasmRoot root, WasmVm vm, StreamContext ctx, int id) {
+            super(root, vm, ctx, id);
+        }
+
+        @Override
+        public FilterStatus onRequestBody(Body body, boolean endOfStream) {
+            return doOnRequestBody(body, endOfStream);
+        }
+
+        @Override
+        public FilterStatus onRequestTrailers(Headers trailers) {
+            return doOnRequestTrailers(trailers);
+        }
+
+        @Override
+        public FilterStatus onResponseBody(Body body, boolean endOfStream) {
+            return doOnResponseBody(body, endOfStream);
+        }
+
+        @Override
+        public FilterStatus onResponseTrailers(Headers trailers) {
+            return doOnResponseTrailers(trailers);
+        }
+
+        @Override
+        public void onLog() {
+            doOnLog();
         }
     }
 }
