@@ -11,13 +11,13 @@ class WatchdogTest {
     private static final long MS = 1_000_000L;
 
     @Test
-    void scansEveryHalfOfTheShortestTimeoutRegisteredWithinBounds() {
+    void scansOncePerTheShortestTimeoutRegisteredWithinBounds() {
         Watchdog w = new Watchdog("test-watchdog-period");
         assertThat(w.periodNanos()).as("no VM yet").isEqualTo(Watchdog.MAX_PERIOD_NANOS);
         w.register(50 * MS);
-        assertThat(w.periodNanos()).isEqualTo(25 * MS);
+        assertThat(w.periodNanos()).isEqualTo(50 * MS);
         w.register(2_000 * MS);
-        assertThat(w.periodNanos()).as("a longer timeout does not raise it").isEqualTo(25 * MS);
+        assertThat(w.periodNanos()).as("a longer timeout does not raise it").isEqualTo(50 * MS);
         w.register(100_000L);
         assertThat(w.periodNanos()).as("floor").isEqualTo(Watchdog.MIN_PERIOD_NANOS);
         Watchdog w2 = new Watchdog("test-watchdog-period-2");
@@ -43,19 +43,21 @@ class WatchdogTest {
         assertThat(slot.disarm()).as("the call was interrupted").isTrue();
         assertThat(Thread.currentThread().isInterrupted()).as("flag cleared").isFalse();
         assertThat(took).as("not before the timeout").isGreaterThanOrEqualTo(timeout);
+        // by the second scan that sees it: twice the timeout, with room for a loaded machine
+        assertThat(took).as("by about twice the timeout").isLessThan(2 * timeout + 500 * MS);
     }
 
     @Test
-    void callsShorterThanTheTimeoutAreNeverInterruptedThoughTheyOutlastSeveralScans() {
+    void callsShorterThanTheTimeoutAreNeverInterruptedThoughScansSeeThem() {
         Watchdog w = new Watchdog("test-watchdog-short");
         long timeout = 40 * MS;
-        w.register(timeout); // scans every 20 ms
+        w.register(timeout); // scans every 40 ms
         Watchdog.Slot slot = w.slot();
         long start = System.nanoTime();
-        for (int i = 0; i < 12; i++) { // 12 back-to-back calls of 15 ms: 180 ms armed in all
+        for (int i = 0; i < 8; i++) { // 8 back-to-back calls of 30 ms: 240 ms armed in all
             slot.arm(timeout);
             long t0 = System.nanoTime();
-            while (System.nanoTime() - t0 < 15 * MS) {
+            while (System.nanoTime() - t0 < 30 * MS) {
                 Thread.onSpinWait();
             }
             assertThat(Thread.currentThread().isInterrupted()).as("call %d", i).isFalse();
@@ -68,7 +70,7 @@ class WatchdogTest {
     void anIdleScannerDozesAndTheNextCallWakesIt() throws Exception {
         Watchdog w = new Watchdog("test-watchdog-doze");
         long timeout = 40 * MS;
-        w.register(timeout); // scans every 20 ms
+        w.register(timeout); // scans every 40 ms
         Watchdog.Slot slot = w.slot();
         long t0 = System.nanoTime();
         while (!w.dozing()) {
@@ -101,7 +103,7 @@ class WatchdogTest {
     void shortCallsBetweenScansKeepTheScannerAwake() {
         Watchdog w = new Watchdog("test-watchdog-awake");
         long timeout = 40 * MS;
-        w.register(timeout); // scans every 20 ms; calls of about 1 us are rarely armed at a scan
+        w.register(timeout); // scans every 40 ms; calls of about 1 us are rarely armed at a scan
         Watchdog.Slot slot = w.slot();
         long scans = w.scans();
         long t0 = System.nanoTime();
