@@ -46,7 +46,8 @@
 # the backend), BACKEND_PORT (18300; Weir on +1 and +2, admin +3 and, of Weir b, +4; span sink +21 and
 # +22), JAVA_OPTS (as the shared bench:
 # -Xms256m -Xmx256m -XX:+UseSerialGC), SKIP_BUILD=1 (use the built distribution), IDLE_MAX (seconds
-# to wait for an idle machine, 600). Needs nginx, wrk and curl (installed with apt-get if missing).
+# to wait for an idle machine, 600), TRACING_BATCH (tracing variants: the block's `batch` settings,
+# e.g. "max_queue_size: 8192, max_export_batch_size: 2048"; unset, Weir's defaults). Needs nginx, wrk and curl (installed with apt-get if missing).
 # Writes bench/results/filter-ab-<variant>-<stamp>.md, the windows to <same>.tsv, the config to <same>.yaml.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -2,6 +2,12 @@
 # their top-level tracing block. Reads SINK_PORT, GRPC_SINK_PORT and log when called; start_sink
 # sets SINK_PID.
 tracing_block() { # variant -> the top-level tracing block (empty for a variant without tracing)
+  # TRACING_BATCH (env, optional): the block's batch settings, e.g. "max_queue_size: 8192,
+  # max_export_batch_size: 2048"; unset, Weir's defaults
+  tracing_block_body "$1"
+  if [[ $1 == tracing_* && -n "${TRACING_BATCH:-}" ]]; then printf '  batch: { %s }\n' "$TRACING_BATCH"; fi
+}
+tracing_block_body() {
   case "$1" in
     tracing_1pct | tracing_100pct)
       printf '%s\n' 'tracing:' '  service_name: weir-bench' "  sampling: $([[ $1 == tracing_1pct ]] && echo 0.01 || echo 1.0)" \
