@@ -53,7 +53,7 @@ class WasmStream implements HttpFilter {
     }
 
     /** Calls a stream callback; one taking fewer arguments ignores the last ones (0 here). */
-    private FilterStatus call(WasmVm.Export export, long a0, long a1, long a2) {
+    FilterStatus call(WasmVm.Export export, long a0, long a1, long a2) {
         if (bypass) {
             return FilterStatus.CONTINUE;
         }
@@ -89,45 +89,9 @@ class WasmStream implements HttpFilter {
         return call(vm.onRequestHeaders, id, count(headers), endOfStream ? 1 : 0);
     }
 
-    final FilterStatus doOnRequestBody(Body body, boolean endOfStream) {
-        requestBody = body;
-        try {
-            return call(vm.onRequestBody, id, body.length(), endOfStream ? 1 : 0);
-        } finally {
-            requestBody = null;
-        }
-    }
-
-    final FilterStatus doOnRequestTrailers(Headers trailers) {
-        requestTrailers = trailers;
-        try {
-            return call(vm.onRequestTrailers, id, count(trailers), 0);
-        } finally {
-            requestTrailers = null;
-        }
-    }
-
     @Override
     public FilterStatus onResponseHeaders(Headers headers, boolean endOfStream) {
         return call(vm.onResponseHeaders, id, count(headers), endOfStream ? 1 : 0);
-    }
-
-    final FilterStatus doOnResponseBody(Body body, boolean endOfStream) {
-        responseBody = body;
-        try {
-            return call(vm.onResponseBody, id, body.length(), endOfStream ? 1 : 0);
-        } finally {
-            responseBody = null;
-        }
-    }
-
-    final FilterStatus doOnResponseTrailers(Headers trailers) {
-        responseTrailers = trailers;
-        try {
-            return call(vm.onResponseTrailers, id, count(trailers), 0);
-        } finally {
-            responseTrailers = null;
-        }
     }
 
     final void doOnLog() {
@@ -179,22 +143,42 @@ class WasmStream implements HttpFilter {
 
         @Override
         public FilterStatus onRequestBody(Body body, boolean endOfStream) {
-            return doOnRequestBody(body, endOfStream);
+            requestBody = body;
+            try {
+                return call(vm.onRequestBody, id, body.length(), endOfStream ? 1 : 0);
+            } finally {
+                requestBody = null;
+            }
         }
 
         @Override
         public FilterStatus onRequestTrailers(Headers trailers) {
-            return doOnRequestTrailers(trailers);
+            requestTrailers = trailers;
+            try {
+                return call(vm.onRequestTrailers, id, count(trailers), 0);
+            } finally {
+                requestTrailers = null;
+            }
         }
 
         @Override
         public FilterStatus onResponseBody(Body body, boolean endOfStream) {
-            return doOnResponseBody(body, endOfStream);
+            responseBody = body;
+            try {
+                return call(vm.onResponseBody, id, body.length(), endOfStream ? 1 : 0);
+            } finally {
+                responseBody = null;
+            }
         }
 
         @Override
         public FilterStatus onResponseTrailers(Headers trailers) {
-            return doOnResponseTrailers(trailers);
+            responseTrailers = trailers;
+            try {
+                return call(vm.onResponseTrailers, id, count(trailers), 0);
+            } finally {
+                responseTrailers = null;
+            }
         }
 
         @Override

@@ -91,14 +91,15 @@ final class FilterChain implements FilterHeaders.Pseudo {
             ActiveStream s,
             ListenerFilters lf,
             ListenerFilters.WorkerRoots roots,
-            StreamFilter[] f) {
+            StreamFilter[] f,
+            int slot) {
         this.s = s;
         this.lf = lf;
         this.services = lf.services;
         this.roots = roots;
         this.f = f;
         this.n = f.length;
-        this.slot = s.slot();
+        this.slot = slot;
         this.requestHeaders = new FilterHeaders(s.head.headers, s.requestPseudo());
     }
 
@@ -107,7 +108,8 @@ final class FilterChain implements FilterHeaders.Pseudo {
      * then runs alone).
      */
     static FilterChain create(ActiveStream s, ListenerFilters lf) {
-        ListenerFilters.WorkerRoots roots = lf.workers[s.slot()];
+        int slot = s.slot();
+        ListenerFilters.WorkerRoots roots = lf.workers[slot];
         ListenerFilters.Entry[] es = lf.entries;
         FilterOverride[] overrides = s.route.filterOverrides;
         int enabled = 0;
@@ -124,7 +126,7 @@ final class FilterChain implements FilterHeaders.Pseudo {
             return null;
         }
         StreamFilter[] f = new StreamFilter[enabled];
-        FilterChain c = new FilterChain(s, lf, roots, f);
+        FilterChain c = new FilterChain(s, lf, roots, f, slot);
         int k = 0;
         for (ListenerFilters.Entry e : es) {
             if (enabledFor(e, overrides)) {
