@@ -47,6 +47,14 @@ final class ActiveStream {
     long handoffNanos = NO_HANDOFF;
 
     static final long NO_HANDOFF = FilterChain.NO_READING;
+
+    /**
+     * Set by the filter chain as the response headers leave its last filter: the reading that ended
+     * that filter's callback, else {@link #NO_HANDOFF}. The router takes it (and clears it) as soon
+     * as its {@link #encodeHeaders} returns.
+     */
+    long responseHandoffNanos = NO_HANDOFF;
+
     final long startMillis = System.currentTimeMillis();
     String path; // normalised, without query
     String query; // raw, without '?', or null

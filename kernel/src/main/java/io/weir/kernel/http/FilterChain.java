@@ -542,6 +542,9 @@ final class FilterChain implements FilterHeaders.Pseudo {
             }
         } else {
             respOpen = passesRest(false);
+            // the router may end its upstream time at it when the response ends in this same
+            // read (see Router.onResponseHead): one clock read fewer a filtered request
+            s.responseHandoffNanos = t;
             ResponseHead h =
                     respStatus == respHead.status
                             ? respHead

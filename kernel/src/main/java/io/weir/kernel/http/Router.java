@@ -37,6 +37,13 @@ final class Router implements UpstreamStream {
     private boolean upstreamReadingPaused;
     private long upstreamStartNanos;
     private long responseEndNanos; // when the upstream response ended (recordServiceTime)
+
+    /**
+     * The reading that ended the filters' response headers pass, while the upstream read that
+     * brought the response head is still being handled; else {@link ActiveStream#NO_HANDOFF}.
+     */
+    private long headReadNanos = ActiveStream.NO_HANDOFF;
+
     private long serviceTimeMs = -1;
     private String upstreamHost;
     private TraceSpan span; // the CLIENT span of the current attempt, when traced
@@ -308,7 +315,10 @@ final class Router implements UpstreamStream {
         if (span != null) {
             Tracing.status(span, head.status);
         }
+        s.responseHandoffNanos = ActiveStream.NO_HANDOFF;
         s.encodeHeaders(head, framing, contentLength);
+        headReadNanos = s.responseHandoffNanos;
+        s.responseHandoffNanos = ActiveStream.NO_HANDOFF;
     }
 
     @Override
@@ -336,6 +346,7 @@ final class Router implements UpstreamStream {
 
     @Override
     public void onUpstreamReadComplete() {
+        headReadNanos = ActiveStream.NO_HANDOFF; // a later end comes with a later read
         Channel ch = s.hcm.channel;
         if (!s.hcm.isClosed()) {
             ch.flush();
@@ -424,7 +435,11 @@ final class Router implements UpstreamStream {
 
     private void recordServiceTime() {
         if (upstreamStartNanos != 0) {
-            responseEndNanos = System.nanoTime();
+            // the whole response came in the read that brought its head: every byte of that read
+            // arrived before the filters' response pass ended, so that pass's last reading is as
+            // good an end as a new one (the filters took microseconds; this time is in ms)
+            long t = headReadNanos;
+            responseEndNanos = t != ActiveStream.NO_HANDOFF ? t : System.nanoTime();
             long ns = responseEndNanos - upstreamStartNanos;
             serviceTimeMs = ns / 1_000_000;
             cstats.rqTime.record(slot(), ns / 1e6);

@@ -154,6 +154,22 @@ class FilterChainIntegrationTest {
         ex.close();
     }
 
+    /** Sends the response head at once and its five-byte body {@link #LATE_MS} later. */
+    static void lateBody(com.sun.net.httpserver.HttpExchange ex) throws java.io.IOException {
+        ex.sendResponseHeaders(200, 5);
+        java.io.OutputStream out = ex.getResponseBody();
+        out.flush();
+        try {
+            Thread.sleep(LATE_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        out.write("hello".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        ex.close();
+    }
+
+    static final long LATE_MS = 80;
+
     /** Takes {@link #SLOW_MS} in newFilter and in each callback it has (five on a plain GET). */
     static HttpFilter slow(StreamContext ctx) {
         pause();
@@ -416,6 +432,33 @@ class FilterChainIntegrationTest {
                     .isLessThan(0.015);
             assertThat(w.stat("weir_filter_duration_seconds_sum{filter=\"test.rec2\"}"))
                     .isLessThan(0.015);
+        }
+    }
+
+    /**
+     * The router may end its upstream time at the reading that ended the filters' response headers
+     * pass, but only while the read that brought the head is being handled: a body that comes in a
+     * later read must still count. With the reading kept past that read, the upstream time here
+     * would be about 0 ms instead of the body's 80.
+     */
+    @Test
+    void aResponseBodyThatComesInALaterReadStillCountsInTheUpstreamTime() throws Exception {
+        EVENTS.clear();
+        String fastAlone = "        - name: test.rec\n          config: { tag: a }\n";
+        try (TestUpstream up =
+                        new TestUpstream("up").on("/late", FilterChainIntegrationTest::lateBody);
+                Weir w = Weir.start(yaml(up.address(), up.address(), fastAlone, ""), 1, REGISTRY)) {
+            RawClient.Response r = get(w, "/late", "");
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("hello");
+            assertThat(EVENTS).contains("a:respHeaders:200");
+            w.awaitStat("weir_cluster_upstream_rq_time_count{cluster=\"backend\"}", 1);
+            assertThat(w.stat("weir_cluster_upstream_rq_time_sum{cluster=\"backend\"}"))
+                    .as("ms from the request to the body's end")
+                    .isGreaterThanOrEqualTo(LATE_MS - 10);
+            // a response in one read ends at the filters' last reading: microseconds after its head
+            assertThat(get(w, "/x", "").status()).isEqualTo(200);
+            w.awaitStat("weir_cluster_upstream_rq_time_count{cluster=\"backend\"}", 2);
         }
     }
 
