@@ -257,9 +257,12 @@ final class WeirTracer implements Tracer {
         for (TextMapPropagator p : readers) {
             TraceIds.Parent parent;
             if (p == null) {
+                String tp = headers.get("traceparent");
+                // tracestate only matters with a traceparent: no second lookup when there is none
                 parent =
-                        TraceIds.parseTraceparent(
-                                headers.get("traceparent"), headers.get("tracestate"));
+                        tp == null
+                                ? null
+                                : TraceIds.parseTraceparent(tp, headers.get("tracestate"));
             } else {
                 SpanContext c =
                         Span.fromContext(p.extract(Context.root(), headers, GETTER))
