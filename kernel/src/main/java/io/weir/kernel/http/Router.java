@@ -315,9 +315,8 @@ final class Router implements UpstreamStream {
         if (span != null) {
             Tracing.status(span, head.status);
         }
-        s.responseHandoffNanos = ActiveStream.NO_HANDOFF;
         s.encodeHeaders(head, framing, contentLength);
-        headReadNanos = s.responseHandoffNanos;
+        headReadNanos = s.responseHandoffNanos; // set only by this response's pass
         s.responseHandoffNanos = ActiveStream.NO_HANDOFF;
     }
 
