@@ -70,7 +70,8 @@ final class HttpPoster extends SocketPoster {
      * @throws IOException when there is no answer within the time limit
      */
     int post(byte[] body, int off, int len) throws IOException {
-        return timed(deadline -> exchange(body, off, len, List.of(), deadline));
+        send(body, off, len, List.of());
+        return answer();
     }
 
     /**
@@ -78,27 +79,110 @@ final class HttpPoster extends SocketPoster {
      * from the blocks themselves (no copy into one request), and returns the answer's status.
      */
     int post(byte[] head, int len, List<SpanBlock> blocks) throws IOException {
-        return timed(deadline -> exchange(head, 0, len, blocks, deadline));
+        send(head, 0, len, blocks);
+        return answer();
     }
 
-    private int exchange(byte[] body, int off, int len, List<SpanBlock> blocks, long deadline)
-            throws IOException {
-        boolean reused = connected();
-        if (!reused) {
-            connect(deadline);
+    /**
+     * Writes a POST like {@link #post(byte[], int, List)} and returns without waiting for its
+     * answer, which {@link #answer} reads later, before the next request; the time limit runs from
+     * here to there. So an export thread that has nothing else to do until its next batch waits for
+     * that batch only, not first for the answer (each wait is a sleep and a wake-up, tens of
+     * microseconds of CPU on a virtual machine), and by the next batch the answer has long arrived.
+     * The request's bytes are kept until its answer is read: {@code head} is copied, the blocks
+     * must stay as they are until then (a request on a kept-alive connection the server has closed
+     * is sent again).
+     *
+     * @throws IOException when the request cannot be written (the connection is then closed)
+     * @throws IllegalStateException when the last request's answer was not read
+     */
+    void send(byte[] head, int len, List<SpanBlock> blocks) throws IOException {
+        send(head, 0, len, blocks);
+    }
+
+    /** Whether a request was written and its answer not read yet. */
+    boolean awaiting() {
+        return sent != null;
+    }
+
+    /**
+     * Reads the answer of the request written last, within its time limit, and returns its status.
+     * A request on a kept-alive connection that ended before any byte of its answer (the server had
+     * closed it while idle) is sent once more on a new connection.
+     *
+     * @throws IOException when there is no answer within the time limit
+     * @throws IllegalStateException when no request waits for its answer
+     */
+    int answer() throws IOException {
+        Request r = sent;
+        if (r == null) {
+            throw new IllegalStateException("no request waits for its answer");
         }
+        sent = null;
         try {
-            send(body, off, len, blocks);
-            return answer(true);
-        } catch (StaleConnection | SocketException e) {
-            if (!reused || timedOut()) {
-                throw e;
+            try {
+                return answer(r.reused);
+            } catch (StaleConnection | SocketException e) {
+                if (!r.reused || timedOut()) {
+                    throw e;
+                }
+                // the server closed the idle connection: once more on a new one
+                disconnect();
+                connect(r.deadline);
+                write(r);
+                return answer(false);
             }
-            // the server closed the idle connection: once more on a new one
-            disconnect();
-            connect(deadline);
-            send(body, off, len, blocks);
-            return answer(false);
+        } catch (IOException e) {
+            throw failed(e);
+        } finally {
+            end();
+        }
+    }
+
+    /**
+     * A request written and not yet answered: its head (with the body, or the blocks' envelope), a
+     * body written after it (blocks empty) and the blocks, whether it went out on a reused
+     * connection, and its deadline.
+     */
+    private record Request(
+            byte[] head,
+            byte[] body,
+            int off,
+            int len,
+            List<SpanBlock> blocks,
+            boolean reused,
+            long deadline) {}
+
+    /** The request whose answer {@link #answer} reads next, or null. */
+    private Request sent;
+
+    private void send(byte[] body, int off, int len, List<SpanBlock> blocks) throws IOException {
+        if (sent != null) {
+            throw new IllegalStateException("the last request's answer was not read");
+        }
+        long deadline = begin();
+        try {
+            boolean reused = connected();
+            if (!reused) {
+                connect(deadline);
+            }
+            Request r = request(body, off, len, blocks, reused, deadline);
+            try {
+                write(r);
+            } catch (SocketException e) {
+                if (!reused || timedOut()) {
+                    throw e;
+                }
+                // the server closed the idle connection: once more on a new one
+                disconnect();
+                connect(deadline);
+                r = request(body, off, len, blocks, false, deadline);
+                write(r);
+            }
+            sent = r;
+        } catch (IOException e) {
+            end();
+            throw failed(e);
         }
     }
 
@@ -108,7 +192,8 @@ final class HttpPoster extends SocketPoster {
         in = new BufferedInputStream(s.getInputStream(), 8192);
     }
 
-    private void send(byte[] body, int off, int len, List<SpanBlock> blocks) throws IOException {
+    private Request request(
+            byte[] body, int off, int len, List<SpanBlock> blocks, boolean reused, long deadline) {
         long total = len;
         for (SpanBlock b : blocks) {
             total += b.length();
@@ -121,14 +206,19 @@ final class HttpPoster extends SocketPoster {
         System.arraycopy(headStart, 0, head, 0, headStart.length);
         System.arraycopy(length, 0, head, headStart.length, length.length);
         if (blocks.isEmpty()) {
-            out.write(head);
-            out.write(body, off, len);
-        } else {
-            System.arraycopy(body, off, head, headLen, len);
-            out.write(head);
-            for (SpanBlock b : blocks) {
-                out.write(b.bytes(), 0, b.length());
-            }
+            return new Request(head, body, off, len, blocks, reused, deadline);
+        }
+        System.arraycopy(body, off, head, headLen, len);
+        return new Request(head, null, 0, 0, blocks, reused, deadline);
+    }
+
+    private void write(Request r) throws IOException {
+        out.write(r.head);
+        if (r.body != null) {
+            out.write(r.body, r.off, r.len);
+        }
+        for (SpanBlock b : r.blocks) {
+            out.write(b.bytes(), 0, b.length());
         }
         out.flush();
     }
@@ -288,6 +378,15 @@ final class HttpPoster extends SocketPoster {
     void dropped() {
         out = null;
         in = null;
+    }
+
+    @Override
+    public void close() {
+        if (sent != null) { // an answer never read: its time limit ends with the connection
+            sent = null;
+            end();
+        }
+        super.close();
     }
 
     /** A reused connection ended before any byte of the answer: the server had closed it. */

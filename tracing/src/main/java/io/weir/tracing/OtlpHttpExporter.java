@@ -17,14 +17,21 @@ import java.util.List;
  * keep-alive; {@code https://} endpoints use TLS). A 2xx answer is a success, anything else or no
  * answer within the export timeout a failure (the {@link SpanPipeline} counts it).
  *
- * <p>Threading: {@link #export} and {@link #exportBlocks} run on the export thread only and block
- * for at most the export timeout; {@code export} accepts only {@link RecordedSpan}s.
+ * <p>{@link #exportBlocks} returns once its request is written; its answer is read by the next
+ * export, or by {@link #settle} (the {@link SpanPipeline} calls it when no batch follows soon).
+ *
+ * <p>Threading: one thread at a time (the export thread; at close, the thread closing the pipeline
+ * after it); a call blocks for at most the export timeout. {@code export} accepts only {@link
+ * RecordedSpan}s.
  */
 final class OtlpHttpExporter implements SpanExporter, BlockExporter {
 
     private final HttpPoster poster;
     private final OtlpEncoder encoder;
     private final ExportOutage outage;
+
+    /** The result of the request whose answer is not read yet, or null. */
+    private CompletableResultCode open;
 
     OtlpHttpExporter(
             URI endpoint, Duration timeout, Resource resource, InstrumentationScopeInfo scope) {
@@ -35,17 +42,57 @@ final class OtlpHttpExporter implements SpanExporter, BlockExporter {
 
     @Override
     public CompletableResultCode export(Collection<SpanData> spans) {
+        settle();
         encoder.encode(spans);
         return post(List.of());
     }
 
+    /**
+     * Writes the request and returns before its answer: the result completes when {@link #settle}
+     * reads it, which the next export does first (see {@link HttpPoster#send}).
+     */
     @Override
     public CompletableResultCode exportBlocks(List<SpanBlock> blocks) {
+        settle();
         encoder.encodeEnvelope(blocks); // the blocks go out from the workers' buffers
-        return post(blocks);
+        try {
+            poster.send(encoder.buffer(), encoder.length(), blocks);
+        } catch (IOException e) {
+            return outage.failed(e.toString());
+        }
+        open = new CompletableResultCode();
+        return open;
     }
 
-    /** Posts the encoder's request, or its start and then {@code blocks}. */
+    @Override
+    public void settle() {
+        CompletableResultCode r = open;
+        if (r == null) {
+            return;
+        }
+        open = null;
+        String problem;
+        try {
+            int status = poster.answer();
+            if (status / 100 == 2) {
+                outage.succeeded();
+                r.succeed();
+                return;
+            }
+            problem = "answered " + status;
+        } catch (IOException e) {
+            problem = e.toString();
+        }
+        outage.failed(problem);
+        r.fail();
+    }
+
+    @Override
+    public boolean unsettled() {
+        return open != null;
+    }
+
+    /** Posts the encoder's request and waits for its answer. */
     private CompletableResultCode post(List<SpanBlock> blocks) {
         String problem;
         try {
@@ -67,6 +114,7 @@ final class OtlpHttpExporter implements SpanExporter, BlockExporter {
 
     @Override
     public CompletableResultCode shutdown() {
+        settle();
         poster.close();
         return CompletableResultCode.ofSuccess();
     }

@@ -79,20 +79,43 @@ abstract class SocketPoster implements Closeable {
      * @throws IOException when there is no answer within the time limit
      */
     final <T> T timed(Exchange<T> call) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        timedOut = false;
-        timer.start(TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+        long deadline = begin();
         try {
             return call.run(deadline);
         } catch (IOException e) {
-            disconnect();
-            if (timedOut || e instanceof SocketTimeoutException) { // timer or backstop
-                throw new IOException("no answer within " + timeoutMillis + " ms", e);
-            }
-            throw e;
+            throw failed(e);
         } finally {
-            timer.end();
+            end();
         }
+    }
+
+    /**
+     * Starts a call's time limit, for a call that ends later than it returns (a request whose
+     * answer is read afterwards): {@link #end} ends it, {@link #failed} makes its error. Returns
+     * the call's deadline (System.nanoTime).
+     */
+    final long begin() {
+        long limit = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        timedOut = false;
+        timer.start(limit);
+        return System.nanoTime() + limit;
+    }
+
+    /** The call started by {@link #begin} is over. */
+    final void end() {
+        timer.end();
+    }
+
+    /**
+     * A call failed with {@code e}: closes its connection and returns the error to throw, "no
+     * answer within N ms" when it ran past its limit.
+     */
+    final IOException failed(IOException e) {
+        disconnect();
+        if (timedOut || e instanceof SocketTimeoutException) { // timer or backstop
+            return new IOException("no answer within " + timeoutMillis + " ms", e);
+        }
+        return e;
     }
 
     /** The current call ran past its time limit (its connection was closed under it). */

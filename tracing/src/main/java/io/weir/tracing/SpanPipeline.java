@@ -232,6 +232,9 @@ final class SpanPipeline implements AutoCloseable {
         while (exportBatch() > 0) { // closing: what is queued goes out
             continue;
         }
+        if (blockExporter != null) {
+            blockExporter.settle(); // the last export's answer
+        }
     }
 
     /**
@@ -251,6 +254,14 @@ final class SpanPipeline implements AutoCloseable {
         }
         long wait = deadline - now;
         if (queued.get() < batchSize && wait > 0) {
+            if (blockExporter != null && blockExporter.unsettled()) {
+                long left = settleBy - now;
+                if (left <= 0) { // no batch came soon after the last: read its answer now
+                    blockExporter.settle();
+                    return deadline;
+                }
+                wait = Math.min(wait, left);
+            }
             LockSupport.parkNanos(this, wait);
             return deadline;
         }
@@ -259,8 +270,19 @@ final class SpanPipeline implements AutoCloseable {
     }
 
     /**
-     * Exports up to one batch and waits for it at most {@code export_timeout}; returns how many
-     * spans it took.
+     * How long an export's answer may wait unread for the next batch, whose export reads it first:
+     * with batches coming faster than this, the export thread sleeps once a batch instead of twice
+     * (for the answer, then for the next batch). At most half the export timeout.
+     */
+    static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    /** When the open export's answer is read at the latest (see {@link #SETTLE_NANOS}). */
+    private long settleBy;
+
+    /**
+     * Exports up to one batch and waits for it at most {@code export_timeout}, or, with an exporter
+     * that reads the answer later ({@link BlockExporter#settle}), leaves its result open until
+     * then; returns how many spans it took.
      */
     private int exportBatch() {
         int n;
@@ -283,10 +305,20 @@ final class SpanPipeline implements AutoCloseable {
             } catch (RuntimeException e) {
                 r = CompletableResultCode.ofExceptionalFailure(e);
             }
-            for (SpanBlock done : batch) { // the exporters are done with a block when they return
-                if (spare.size() < MAX_SPARE) { // only this thread adds: a few nodes to count
-                    spare.offer(done.bytes());
-                }
+            CompletableResultCode sent = r;
+            sent.whenComplete( // on this thread: the exporter is done with the blocks
+                    () -> {
+                        for (SpanBlock done : batch) {
+                            if (spare.size() < MAX_SPARE) { // only this thread adds: few to count
+                                spare.offer(done.bytes());
+                            }
+                        }
+                    });
+            if (!sent.isDone()) { // its answer is read by the next export, or by settleBy
+                settleBy =
+                        System.nanoTime() + Math.min(SETTLE_NANOS, (timeoutMillis * 1_000_000) / 2);
+                count(sent, n);
+                return n;
             }
         } else {
             List<SpanData> batch = new ArrayList<>(Math.min(batchSize, Math.max(1, queued.get())));
@@ -305,21 +337,24 @@ final class SpanPipeline implements AutoCloseable {
                 r = CompletableResultCode.ofExceptionalFailure(e);
             }
         }
-        CompletableResultCode result = r;
-        int count = n;
+        count(r, n);
+        r.join(timeoutMillis, TimeUnit.MILLISECONDS);
+        return n;
+    }
+
+    /** Counts the {@code n} spans of an export as exported or dropped when its result comes. */
+    private void count(CompletableResultCode result, int n) {
         result.whenComplete(
                 () -> {
                     if (result.isSuccess()) {
-                        exported.add(count);
-                        exportedTotal.add(count);
+                        exported.add(n);
+                        exportedTotal.add(n);
                     } else {
                         failures.inc();
                         failuresTotal.increment();
-                        drop(count);
+                        drop(n);
                     }
                 });
-        result.join(timeoutMillis, TimeUnit.MILLISECONDS);
-        return n;
     }
 
     /** Exports what is queued, then shuts the exporter down; waits at most about two timeouts. */

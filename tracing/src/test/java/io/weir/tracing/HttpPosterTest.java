@@ -310,6 +310,93 @@ class HttpPosterTest {
     }
 
     @Test
+    void sendReturnsBeforeTheAnswerAndAnswerReadsItLater() throws Exception {
+        CountDownLatch answerNow = new CountDownLatch(1);
+        try (Server server =
+                new Server(
+                        (srv, s) -> {
+                            while (srv.read(s) != null) {
+                                answerNow.await(30, TimeUnit.SECONDS);
+                                write(s, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+                            }
+                        })) {
+            poster = new HttpPoster(server.uri(), "application/x-protobuf", Duration.ofSeconds(5));
+            byte[] envelope = body(7);
+            List<SpanBlock> blocks =
+                    List.of(new SpanBlock(body(300), 200, 2), new SpanBlock(body(50), 50, 1));
+            poster.send(envelope, 7, blocks); // the server has not answered: this did not wait
+            assertThat(poster.awaiting()).isTrue();
+            TestSupport.await(() -> server.requests.size() == 1);
+            assertThatThrownBy(() -> poster.send(envelope, 7, blocks))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("the last request's answer was not read");
+            answerNow.countDown();
+            assertThat(poster.answer()).isEqualTo(200);
+            assertThat(poster.awaiting()).isFalse();
+            byte[] expected = new byte[257];
+            System.arraycopy(envelope, 0, expected, 0, 7);
+            System.arraycopy(body(300), 0, expected, 7, 200);
+            System.arraycopy(body(50), 0, expected, 207, 50);
+            assertThat(server.requests.get(0).body()).isEqualTo(expected);
+            assertThat(server.requests.get(0).head()).contains("Content-Length: 257");
+            assertThatThrownBy(() -> poster.answer())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("no request waits for its answer");
+        } finally {
+            answerNow.countDown();
+        }
+    }
+
+    @Test
+    void anAnswerReadLateStillFailsAtTheTimeCountedFromTheSend() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (Server server =
+                new Server(
+                        (srv, s) -> {
+                            srv.read(s);
+                            release.await(30, TimeUnit.SECONDS);
+                        })) {
+            poster = new HttpPoster(server.uri(), "application/json", Duration.ofMillis(300));
+            long t0 = System.nanoTime();
+            poster.send(body(5), 5, List.of());
+            Thread.sleep(150);
+            assertThatThrownBy(() -> poster.answer())
+                    .isInstanceOf(IOException.class)
+                    .hasMessage("no answer within 300 ms");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0))
+                    .isBetween(250L, 3_000L);
+            assertThat(poster.awaiting()).isFalse();
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void aRequestOnAConnectionClosedWhileIdleGoesOutAgainWhenItsAnswerIsRead() throws Exception {
+        try (Server server =
+                new Server(
+                        (srv, s) -> {
+                            if (srv.read(s) != null) {
+                                write(s, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+                            }
+                            s.close(); // closes the kept-alive connection without saying so
+                        })) {
+            poster = new HttpPoster(server.uri(), "application/x-protobuf", Duration.ofSeconds(5));
+            List<SpanBlock> first = List.of(new SpanBlock(body(40), 40, 1));
+            poster.send(body(3), 3, first);
+            assertThat(poster.answer()).isEqualTo(200);
+            TestSupport.await(() -> server.open.get(0).isClosed());
+            // a request of one write (its head alone) onto the closed connection: the write
+            // succeeds, and only the answer finds the connection gone
+            poster.send(new byte[0], 0, List.of());
+            assertThat(poster.answer()).isEqualTo(200); // sent again on a new one
+            assertThat(server.accepted.get()).isEqualTo(2);
+            assertThat(server.requests).hasSize(2);
+            assertThat(server.requests.get(1).head()).contains("Content-Length: 0");
+        }
+    }
+
+    @Test
     void refusesAnEndpointThatIsNotHttp() {
         assertThatThrownBy(
                         () ->
