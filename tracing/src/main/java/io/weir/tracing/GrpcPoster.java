@@ -144,26 +144,100 @@ final class GrpcPoster extends SocketPoster {
      * @throws IOException when there is no complete answer within the time limit
      */
     Answer call(byte[] message, int off, int len) throws IOException {
-        return timed(deadline -> exchange(message, off, len, deadline));
+        send(message, off, len);
+        return answer();
     }
 
-    private Answer exchange(byte[] message, int off, int len, long deadline) throws IOException {
-        boolean reused = connected();
-        if (!reused) {
-            connect(deadline);
+    /**
+     * Sends a call like {@link #call} and returns without reading its answer, which {@link #answer}
+     * reads later, before the next call; the time limit runs from here to there (see {@link
+     * HttpPoster#send} for why). {@code message} must stay as it is until then: a call on a reused
+     * connection the server had closed, or whose stream it refused, is sent again.
+     *
+     * @throws IOException when the call cannot be sent (the connection is then closed)
+     * @throws IllegalStateException when the last call's answer was not read
+     */
+    void send(byte[] message, int off, int len) throws IOException {
+        if (sent != null) {
+            throw new IllegalStateException("the last call's answer was not read");
         }
+        long deadline = begin();
         try {
-            return once(message, off, len);
-        } catch (Retry | SocketException | EOFException e) {
-            boolean safe = e instanceof Retry || (reused && !answerStarted);
-            if (!safe || timedOut()) {
-                throw e;
+            boolean reused = connected();
+            if (!reused) {
+                connect(deadline);
             }
-            // the server closed the idle connection, or did not take the stream: once more
-            disconnect();
-            connect(deadline);
-            return once(message, off, len);
+            Answer early;
+            try {
+                early = request(message, off, len);
+            } catch (Retry | SocketException | EOFException e) {
+                if (!mayRetry(e, reused)) {
+                    throw e;
+                }
+                // the server closed the idle connection, or did not take the stream: once more
+                disconnect();
+                connect(deadline);
+                reused = false;
+                early = request(message, off, len);
+            }
+            sent = new Call(message, off, len, reused, deadline, early);
+        } catch (IOException e) {
+            end();
+            throw failed(e);
         }
+    }
+
+    /** Whether a call was sent and its answer not read yet. */
+    boolean awaiting() {
+        return sent != null;
+    }
+
+    /**
+     * Reads the answer of the call sent last, within its time limit.
+     *
+     * @throws IOException when there is no complete answer within the time limit
+     * @throws IllegalStateException when no call waits for its answer
+     */
+    Answer answer() throws IOException {
+        Call c = sent;
+        if (c == null) {
+            throw new IllegalStateException("no call waits for its answer");
+        }
+        sent = null;
+        try {
+            try {
+                return response(c.early);
+            } catch (Retry | SocketException | EOFException e) {
+                if (!mayRetry(e, c.reused)) {
+                    throw e;
+                }
+                disconnect(); // as in send: once more on a new connection
+                connect(c.deadline);
+                return response(request(c.message, c.off, c.len));
+            }
+        } catch (IOException e) {
+            throw failed(e);
+        } finally {
+            end();
+        }
+    }
+
+    /**
+     * A call sent and not yet answered: its message, whether it went out on a reused connection,
+     * its deadline, and an answer that came while it was being sent (else null).
+     */
+    private record Call(
+            byte[] message, int off, int len, boolean reused, long deadline, Answer early) {}
+
+    /** The call whose answer {@link #answer} reads next, or null. */
+    private Call sent;
+
+    /**
+     * Whether a call that failed with {@code e} may be sent again: the server refused its stream,
+     * or a reused connection ended before any frame of the answer; never past the time limit.
+     */
+    private boolean mayRetry(IOException e, boolean reused) {
+        return (e instanceof Retry || (reused && !answerStarted)) && !timedOut();
     }
 
     private void connect(long deadline) throws IOException {
@@ -202,13 +276,15 @@ final class GrpcPoster extends SocketPoster {
         }
     }
 
-    /** One call on the current connection. */
-    private Answer once(byte[] message, int off, int len) throws IOException {
+    /**
+     * Opens a stream on the current connection and sends the call on it; returns an answer that
+     * came before the whole request was sent (an error status), else null.
+     */
+    private Answer request(byte[] message, int off, int len) throws IOException {
         if (goingAway || nextStream < 0) {
             throw new Retry("the connection is closing");
         }
         stream = nextStream;
-        int id = stream;
         nextStream += 2;
         answerStarted = false;
         streamSendWindow = peerInitialWindow;
@@ -218,9 +294,9 @@ final class GrpcPoster extends SocketPoster {
             0, (byte) (len >>> 24), (byte) (len >>> 16), (byte) (len >>> 8), (byte) len
         };
         long total = 5L + len;
-        long sent = 0;
+        long written = 0;
         Answer early = null;
-        while (sent < total) {
+        while (written < total) {
             long room = Math.min(Math.min(sendWindow, streamSendWindow), peerMaxFrame);
             if (room <= 0) {
                 out.flush();
@@ -230,28 +306,36 @@ final class GrpcPoster extends SocketPoster {
                 }
                 continue;
             }
-            int n = (int) Math.min(room, total - sent);
-            boolean last = sent + n == total;
+            int n = (int) Math.min(room, total - written);
+            boolean last = written + n == total;
             header(n, DATA, last ? END_STREAM : 0, stream);
             int p = 0;
-            if (sent < 5) { // the gRPC message prefix leads the first frame
-                int k = (int) Math.min(5 - sent, n);
-                out.write(prefix, (int) sent, k);
+            if (written < 5) { // the gRPC message prefix leads the first frame
+                int k = (int) Math.min(5 - written, n);
+                out.write(prefix, (int) written, k);
                 p = k;
             }
-            long bodyAt = sent + p - 5;
+            long bodyAt = written + p - 5;
             out.write(message, off + (int) bodyAt, n - p);
-            sent += n;
+            written += n;
             sendWindow -= n;
             streamSendWindow -= n;
         }
         out.flush();
+        return early;
+    }
+
+    /**
+     * The answer of the stream {@link #request} opened last: {@code early} when it came while the
+     * request was sent (the stream is then cancelled), else read now.
+     */
+    private Answer response(Answer early) throws IOException {
         Answer a = early;
         while (a == null) {
             a = readFrame();
         }
         if (early != null) { // we did not end our side: cancel it
-            frame(RST_STREAM, 0, id, new byte[] {0, 0, 0, CANCEL}, 0, 4);
+            frame(RST_STREAM, 0, stream, new byte[] {0, 0, 0, CANCEL}, 0, 4);
             out.flush();
         }
         if (goingAway) {
@@ -516,6 +600,15 @@ final class GrpcPoster extends SocketPoster {
     private void windowUpdate(int id, int inc) throws IOException {
         byte[] b = {(byte) (inc >>> 24), (byte) (inc >>> 16), (byte) (inc >>> 8), (byte) inc};
         frame(WINDOW_UPDATE, 0, id, b, 0, 4);
+    }
+
+    @Override
+    public void close() {
+        if (sent != null) { // an answer never read: its time limit ends with the connection
+            sent = null;
+            end();
+        }
+        super.close();
     }
 
     @Override

@@ -20,8 +20,12 @@ import java.util.List;
  * answer); anything else, or no answer within the export timeout, is a failure the {@link
  * SpanPipeline} counts. A failed batch is not retried.
  *
- * <p>Threading: {@link #export} and {@link #exportBlocks} run on the export thread only and block
- * for at most the export timeout; {@code export} accepts only {@link RecordedSpan}s.
+ * <p>{@link #exportBlocks} returns once its call is sent; its answer is read by the next export, or
+ * by {@link #settle} (the {@link SpanPipeline} calls it when no batch follows soon).
+ *
+ * <p>Threading: one thread at a time (the export thread; at close, the thread closing the pipeline
+ * after it); a call blocks for at most the export timeout. {@code export} accepts only {@link
+ * RecordedSpan}s.
  */
 final class OtlpGrpcExporter implements SpanExporter, BlockExporter {
     static final String PATH = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
@@ -29,6 +33,9 @@ final class OtlpGrpcExporter implements SpanExporter, BlockExporter {
     final GrpcPoster poster; // package-private for the tests
     private final OtlpEncoder encoder;
     private final ExportOutage outage;
+
+    /** The result of the call whose answer is not read yet, or null. */
+    private CompletableResultCode open;
 
     OtlpGrpcExporter(
             String endpoint, Duration timeout, Resource resource, InstrumentationScopeInfo scope) {
@@ -42,23 +49,50 @@ final class OtlpGrpcExporter implements SpanExporter, BlockExporter {
 
     @Override
     public CompletableResultCode export(Collection<SpanData> spans) {
+        settle();
         encoder.encode(spans);
-        return send();
+        try {
+            poster.send(encoder.buffer(), 0, encoder.length());
+        } catch (IOException e) {
+            return outage.failed(e.toString());
+        }
+        CompletableResultCode r = new CompletableResultCode();
+        open = r;
+        settle(); // this path waits for its answer
+        return r;
+    }
+
+    /**
+     * Sends the call and returns before its answer: the result completes when {@link #settle} reads
+     * it, which the next export does first (see {@link HttpPoster#send}).
+     */
+    @Override
+    public CompletableResultCode exportBlocks(List<SpanBlock> blocks) {
+        settle();
+        encoder.encodeBlocks(blocks); // the message stays in the encoder until its answer
+        try {
+            poster.send(encoder.buffer(), 0, encoder.length());
+        } catch (IOException e) {
+            return outage.failed(e.toString());
+        }
+        open = new CompletableResultCode();
+        return open;
     }
 
     @Override
-    public CompletableResultCode exportBlocks(List<SpanBlock> blocks) {
-        encoder.encodeBlocks(blocks);
-        return send();
-    }
-
-    /** Sends the encoder's request as one gRPC message. */
-    private CompletableResultCode send() {
+    public void settle() {
+        CompletableResultCode r = open;
+        if (r == null) {
+            return;
+        }
+        open = null;
         String problem;
         try {
-            GrpcPoster.Answer a = poster.call(encoder.buffer(), 0, encoder.length());
+            GrpcPoster.Answer a = poster.answer();
             if (a.httpStatus() == 200 && "0".equals(a.grpcStatus())) {
-                return outage.succeeded();
+                outage.succeeded();
+                r.succeed();
+                return;
             }
             problem =
                     "answered HTTP "
@@ -70,7 +104,13 @@ final class OtlpGrpcExporter implements SpanExporter, BlockExporter {
         } catch (IOException e) {
             problem = e.toString();
         }
-        return outage.failed(problem);
+        outage.failed(problem);
+        r.fail();
+    }
+
+    @Override
+    public boolean unsettled() {
+        return open != null;
     }
 
     @Override
@@ -80,6 +120,7 @@ final class OtlpGrpcExporter implements SpanExporter, BlockExporter {
 
     @Override
     public CompletableResultCode shutdown() {
+        settle();
         poster.close();
         return CompletableResultCode.ofSuccess();
     }

@@ -351,4 +351,58 @@ class GrpcPosterTest {
             assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(250L, 3000L);
         }
     }
+
+    @Test
+    void sendReturnsBeforeTheAnswerAndAnswerReadsItLater() throws Exception {
+        java.util.concurrent.CountDownLatch answerNow = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch received = new java.util.concurrent.CountDownLatch(1);
+        serve(
+                c -> {
+                    Request r = c.request(0);
+                    received.countDown();
+                    answerNow.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                    c.answer(r.stream(), "0", null);
+                    Request r2 = c.request(0);
+                    c.answer(r2.stream(), "0", null);
+                    c.awaitClose();
+                });
+        try (GrpcPoster p = poster(Duration.ofSeconds(5))) {
+            byte[] msg = message(1000);
+            p.send(msg, 0, msg.length); // the server has not answered: this did not wait
+            assertThat(p.awaiting()).isTrue();
+            assertThat(received.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThatThrownBy(() -> p.send(msg, 0, 10))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("the last call's answer was not read");
+            answerNow.countDown();
+            assertThat(p.answer()).isEqualTo(new GrpcPoster.Answer(200, "0", null));
+            assertThat(p.awaiting()).isFalse();
+            assertThat(p.call(msg, 0, 10)).isEqualTo(new GrpcPoster.Answer(200, "0", null));
+            assertThatThrownBy(p::answer)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("no call waits for its answer");
+        } finally {
+            answerNow.countDown();
+        }
+        assertThat(serverErrors).isEmpty();
+        assertThat(connections).hasValue(1);
+    }
+
+    @Test
+    void anAnswerReadLateStillFailsAtTheTimeCountedFromTheSend() throws Exception {
+        serve(
+                c -> {
+                    c.request(0);
+                    c.awaitClose(); // never answers
+                });
+        try (GrpcPoster p = poster(Duration.ofMillis(300))) {
+            long t0 = System.nanoTime();
+            p.send(message(10), 0, 10);
+            Thread.sleep(150);
+            assertThatThrownBy(p::answer)
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("no answer within 300 ms");
+            assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(250L, 3000L);
+        }
+    }
 }
