@@ -24,6 +24,20 @@ final class ExportOutage {
         return CompletableResultCode.ofSuccess();
     }
 
+    /**
+     * Completes an export's open result with what its answer said: {@code problem} null for a
+     * success, else why it failed (logged as {@link #failed} does).
+     */
+    void complete(CompletableResultCode open, String problem) {
+        if (problem == null) {
+            succeeded();
+            open.succeed();
+        } else {
+            failed(problem);
+            open.fail();
+        }
+    }
+
     CompletableResultCode failed(String problem) {
         if (!failing) {
             failing = true;

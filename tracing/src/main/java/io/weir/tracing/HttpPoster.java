@@ -75,23 +75,15 @@ final class HttpPoster extends SocketPoster {
     }
 
     /**
-     * POSTs the first {@code len} bytes of {@code head} followed by every block's bytes, written
-     * from the blocks themselves (no copy into one request), and returns the answer's status.
-     */
-    int post(byte[] head, int len, List<SpanBlock> blocks) throws IOException {
-        send(head, 0, len, blocks);
-        return answer();
-    }
-
-    /**
-     * Writes a POST like {@link #post(byte[], int, List)} and returns without waiting for its
-     * answer, which {@link #answer} reads later, before the next request; the time limit runs from
-     * here to there. So an export thread that has nothing else to do until its next batch waits for
-     * that batch only, not first for the answer (each wait is a sleep and a wake-up, tens of
-     * microseconds of CPU on a virtual machine), and by the next batch the answer has long arrived.
-     * The request's bytes are kept until its answer is read: {@code head} is copied, the blocks
-     * must stay as they are until then (a request on a kept-alive connection the server has closed
-     * is sent again).
+     * Writes a POST of the first {@code len} bytes of {@code head} followed by every block's bytes
+     * (written from the blocks themselves, no copy into one request) and returns without waiting
+     * for its answer, which {@link #answer} reads later, before the next request; the time limit
+     * runs from here to there. So an export thread that has nothing else to do until its next batch
+     * waits for that batch only, not first for the answer (each wait is a sleep and a wake-up, tens
+     * of microseconds of CPU on a virtual machine), and by the next batch the answer has long
+     * arrived. The request's bytes are kept until its answer is read: {@code head} is copied, the
+     * blocks must stay as they are until then (a request on a kept-alive connection the server has
+     * closed is sent again).
      *
      * @throws IOException when the request cannot be written (the connection is then closed)
      * @throws IllegalStateException when the last request's answer was not read

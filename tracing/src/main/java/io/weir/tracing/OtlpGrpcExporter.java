@@ -51,13 +51,7 @@ final class OtlpGrpcExporter implements SpanExporter, BlockExporter {
     public CompletableResultCode export(Collection<SpanData> spans) {
         settle();
         encoder.encode(spans);
-        try {
-            poster.send(encoder.buffer(), 0, encoder.length());
-        } catch (IOException e) {
-            return outage.failed(e.toString());
-        }
-        CompletableResultCode r = new CompletableResultCode();
-        open = r;
+        CompletableResultCode r = send();
         settle(); // this path waits for its answer
         return r;
     }
@@ -70,6 +64,11 @@ final class OtlpGrpcExporter implements SpanExporter, BlockExporter {
     public CompletableResultCode exportBlocks(List<SpanBlock> blocks) {
         settle();
         encoder.encodeBlocks(blocks); // the message stays in the encoder until its answer
+        return send();
+    }
+
+    /** Sends the encoder's request as one gRPC message; the answer stays open. */
+    private CompletableResultCode send() {
         try {
             poster.send(encoder.buffer(), 0, encoder.length());
         } catch (IOException e) {
@@ -89,23 +88,19 @@ final class OtlpGrpcExporter implements SpanExporter, BlockExporter {
         String problem;
         try {
             GrpcPoster.Answer a = poster.answer();
-            if (a.httpStatus() == 200 && "0".equals(a.grpcStatus())) {
-                outage.succeeded();
-                r.succeed();
-                return;
-            }
             problem =
-                    "answered HTTP "
-                            + a.httpStatus()
-                            + (a.grpcStatus() == null
-                                    ? ", no grpc-status"
-                                    : ", grpc-status " + a.grpcStatus())
-                            + (a.grpcMessage() == null ? "" : " (" + a.grpcMessage() + ")");
+                    a.httpStatus() == 200 && "0".equals(a.grpcStatus())
+                            ? null
+                            : "answered HTTP "
+                                    + a.httpStatus()
+                                    + (a.grpcStatus() == null
+                                            ? ", no grpc-status"
+                                            : ", grpc-status " + a.grpcStatus())
+                                    + (a.grpcMessage() == null ? "" : " (" + a.grpcMessage() + ")");
         } catch (IOException e) {
             problem = e.toString();
         }
-        outage.failed(problem);
-        r.fail();
+        outage.complete(r, problem);
     }
 
     @Override

@@ -44,7 +44,9 @@ final class OtlpHttpExporter implements SpanExporter, BlockExporter {
     public CompletableResultCode export(Collection<SpanData> spans) {
         settle();
         encoder.encode(spans);
-        return post(List.of());
+        CompletableResultCode r = send(List.of());
+        settle(); // this path waits for its answer
+        return r;
     }
 
     /**
@@ -55,6 +57,13 @@ final class OtlpHttpExporter implements SpanExporter, BlockExporter {
     public CompletableResultCode exportBlocks(List<SpanBlock> blocks) {
         settle();
         encoder.encodeEnvelope(blocks); // the blocks go out from the workers' buffers
+        return send(blocks);
+    }
+
+    /**
+     * Writes the encoder's request, or its start and then {@code blocks}; the answer stays open.
+     */
+    private CompletableResultCode send(List<SpanBlock> blocks) {
         try {
             poster.send(encoder.buffer(), encoder.length(), blocks);
         } catch (IOException e) {
@@ -74,37 +83,16 @@ final class OtlpHttpExporter implements SpanExporter, BlockExporter {
         String problem;
         try {
             int status = poster.answer();
-            if (status / 100 == 2) {
-                outage.succeeded();
-                r.succeed();
-                return;
-            }
-            problem = "answered " + status;
+            problem = status / 100 == 2 ? null : "answered " + status;
         } catch (IOException e) {
             problem = e.toString();
         }
-        outage.failed(problem);
-        r.fail();
+        outage.complete(r, problem);
     }
 
     @Override
     public boolean unsettled() {
         return open != null;
-    }
-
-    /** Posts the encoder's request and waits for its answer. */
-    private CompletableResultCode post(List<SpanBlock> blocks) {
-        String problem;
-        try {
-            int status = poster.post(encoder.buffer(), encoder.length(), blocks);
-            if (status / 100 == 2) {
-                return outage.succeeded();
-            }
-            problem = "answered " + status;
-        } catch (IOException e) {
-            problem = e.toString();
-        }
-        return outage.failed(problem);
     }
 
     @Override
