@@ -20,8 +20,27 @@
  * "Missing root context factory for root id: ...".
  */
 
-// The proxy_on_* exports, malloc and free come from the SDK.
-export * from "@solo-io/proxy-runtime/proxy";
+// The proxy_on_* exports, malloc and free come from the SDK, except the stream callbacks at the
+// end of this file (why: see there). An explicit list, because a module's own export cannot
+// replace one that `export * from "@solo-io/proxy-runtime/proxy"` brings in.
+export { free, malloc } from "@solo-io/proxy-runtime/malloc";
+export {
+  proxy_abi_version_0_2_0,
+  proxy_on_configure,
+  proxy_on_context_create,
+  proxy_on_delete,
+  proxy_on_done,
+  proxy_on_foreign_function,
+  proxy_on_grpc_close,
+  proxy_on_grpc_receive,
+  proxy_on_grpc_receive_initial_metadata,
+  proxy_on_grpc_trailing_metadata,
+  proxy_on_http_call_response,
+  proxy_on_queue_ready,
+  proxy_on_tick,
+  proxy_on_vm_start,
+  proxy_validate_configuration,
+} from "@solo-io/proxy-runtime/exports";
 import {
   Context,
   FilterHeadersStatusValues,
@@ -31,7 +50,7 @@ import {
   registerRootContext,
   stream_context,
 } from "@solo-io/proxy-runtime";
-import { BufferTypeValues, get_buffer_bytes } from "@solo-io/proxy-runtime/runtime";
+import { BufferTypeValues, get_buffer_bytes, getBaseContext } from "@solo-io/proxy-runtime/runtime";
 
 const USAGE =
   'add_header: expected {"header": "x-name", "value": "..."} or x-name=value as configuration';
@@ -245,3 +264,47 @@ class AddHeader extends Context {
 
 // "" is the root_id Weir (and Envoy) configure by default; see the comment at the top.
 registerRootContext((context_id: u32): RootContext => new AddHeaderRoot(context_id), "");
+
+// The stream callbacks. SDK 0.1.8 exports them too, but each of its versions looks the context up
+// with getContext, `context_map.get(context_id) as Context`, and AssemblyScript 0.14.13 compiles
+// that downcast of a call's result into two retains and one release. Every call then leaves one
+// extra reference on the stream context, so no context is ever freed: about 36 bytes a request,
+// until memory.grow fails at limits.memory_mb and the allocator aborts (a trap in
+// proxy_on_context_create after 1.86 million requests with the default 64 MiB). These look the
+// context up with getBaseContext, an upcast that retains once, then check its class.
+// getRootContext has the same fault; this module calls it only when a configuration is applied.
+function streamContext(context_id: u32): AddHeader {
+  let base = getBaseContext(context_id);
+  if (!(base instanceof AddHeader)) {
+    throw new Error("not a stream context: " + context_id.toString());
+  }
+  return changetype<AddHeader>(base);
+}
+
+export function proxy_on_request_headers(context_id: u32, headers: u32, end_of_stream: u32): i32 {
+  return streamContext(context_id).onRequestHeaders(headers, end_of_stream != 0);
+}
+export function proxy_on_request_body(context_id: u32, body_buffer_length: u32, end_of_stream: u32): i32 {
+  return streamContext(context_id).onRequestBody(body_buffer_length, end_of_stream != 0);
+}
+export function proxy_on_request_trailers(context_id: u32, trailers: u32): i32 {
+  return streamContext(context_id).onRequestTrailers(trailers);
+}
+export function proxy_on_request_metadata(context_id: u32, nelements: u32): i32 {
+  return streamContext(context_id).onRequestMetadata(nelements);
+}
+export function proxy_on_response_headers(context_id: u32, headers: u32, end_of_stream: u32): i32 {
+  return streamContext(context_id).onResponseHeaders(headers, end_of_stream != 0);
+}
+export function proxy_on_response_body(context_id: u32, body_buffer_length: u32, end_of_stream: u32): i32 {
+  return streamContext(context_id).onResponseBody(body_buffer_length, end_of_stream != 0);
+}
+export function proxy_on_response_trailers(context_id: u32, trailers: u32): i32 {
+  return streamContext(context_id).onResponseTrailers(trailers);
+}
+export function proxy_on_response_metadata(context_id: u32, nelements: u32): i32 {
+  return streamContext(context_id).onResponseMetadata(nelements);
+}
+export function proxy_on_log(context_id: u32): void {
+  streamContext(context_id).onLog();
+}
