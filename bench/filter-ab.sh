@@ -304,6 +304,8 @@ p = o.append
 p(f"# Filter cost inside one Weir: {variant} vs no filter ({stamp})")
 p("")
 p(f"- Weir commit {commit}" + (f", working tree modified in: {dirty.strip()}" if dirty.strip() else ", clean working tree") + ".")
+import os, platform
+p(f"- Machine: kernel {platform.release()}, {os.cpu_count()} CPUs.")
 what = f"`{fname}`" if fname else (f"the variant's tracing block ({variant}, spans to the sink nginx on the load core)" if variant.startswith("tracing_") else "no filter either (the A/A control)")
 if procs == 1:
     p(f"- `bench/filter-ab.sh`: one Weir (1 worker pinned, JAVA_OPTS `{jopts}`), listener a without a filter, listener b with "
