@@ -12,7 +12,8 @@
  * may be empty. Any other configuration makes proxy_on_configure log an error and return false.
  *
  * The header is added (an existing field of the same name stays) to the request headers in
- * onRequestHeaders and to the response headers in onResponseHeaders; both continue.
+ * proxy_on_request_headers and to the response headers in proxy_on_response_headers; both
+ * continue.
  *
  * Root id: the SDK creates the root context by looking up the host property plugin_root_id in
  * the names given to registerRootContext. This module registers "" only, which is Weir's default
@@ -40,7 +41,6 @@ export {
   proxy_validate_configuration,
 } from "@solo-io/proxy-runtime/exports";
 import {
-  Context,
   FilterHeadersStatusValues,
   LogLevelValues,
   RootContext,
@@ -229,10 +229,6 @@ class AddHeaderRoot extends RootContext {
   nameBytes: ArrayBuffer = new ArrayBuffer(0);
   valueBytes: ArrayBuffer = new ArrayBuffer(0);
 
-  createContext(context_id: u32): Context {
-    return new AddHeader(context_id, this);
-  }
-
   /**
    * Adds the header to the map (RequestHeaders or ResponseHeaders) of the current stream; does
    * nothing before a configuration was accepted. The SDK's `stream_context.headers.request.add`
@@ -267,25 +263,6 @@ class AddHeaderRoot extends RootContext {
   }
 }
 
-class AddHeader extends Context {
-  root: AddHeaderRoot;
-
-  constructor(context_id: u32, root: AddHeaderRoot) {
-    super(context_id, root);
-    this.root = root;
-  }
-
-  onRequestHeaders(headers: u32, end_of_stream: bool): FilterHeadersStatusValues {
-    this.root.addTo(HeaderMapTypeValues.RequestHeaders);
-    return FilterHeadersStatusValues.Continue;
-  }
-
-  onResponseHeaders(headers: u32, end_of_stream: bool): FilterHeadersStatusValues {
-    this.root.addTo(HeaderMapTypeValues.ResponseHeaders);
-    return FilterHeadersStatusValues.Continue;
-  }
-}
-
 // The root contexts the SDK created, by id, for proxy_on_context_create below.
 const roots = new Map<u32, AddHeaderRoot>();
 
@@ -297,8 +274,8 @@ registerRootContext((context_id: u32): RootContext => {
 }, "");
 
 // The context lifecycle and the stream callbacks. SDK 0.1.8 exports all of them; this module
-// leaves root contexts to it but keeps its stream contexts itself, and exports only the callbacks
-// it needs, for three reasons:
+// leaves root contexts to it but keeps track of its streams itself, and exports only the
+// callbacks it needs, for three reasons:
 //
 // - The SDK's stream callbacks leak every stream context. Each looks the context up with
 //   getContext, `context_map.get(context_id) as Context`, and AssemblyScript 0.14.13 compiles
@@ -318,9 +295,11 @@ registerRootContext((context_id: u32): RootContext => {
 //   proxy_on_done, a root context is never asked to finish its work before deletion; this one has
 //   none (no pending http_call).
 //
-// A Map<u32, AddHeader> holds the stream contexts and a Map<u32, AddHeaderRoot> the root contexts
-// (filled by the factory given to registerRootContext), so no lookup needs a downcast.
-const streams = new Map<u32, AddHeader>();
+// A stream of this filter has no state of its own beyond its plugin's configuration, so no object
+// is made for it (the SDK would make a Context): streams maps each live stream's id to its root
+// context, and roots each root context's id to the context (filled by the factory given to
+// registerRootContext). No lookup needs a downcast, and a stream allocates nothing.
+const streams = new Map<u32, AddHeaderRoot>();
 
 export function proxy_on_context_create(context_id: u32, root_context_id: u32): void {
   if (root_context_id == 0) {
@@ -328,7 +307,7 @@ export function proxy_on_context_create(context_id: u32, root_context_id: u32): 
     return;
   }
   // The host creates the root context before any stream context of it; get aborts otherwise.
-  streams.set(context_id, new AddHeader(context_id, roots.get(root_context_id)));
+  streams.set(context_id, roots.get(root_context_id));
 }
 
 export function proxy_on_delete(context_id: u32): void {
@@ -342,9 +321,11 @@ export function proxy_on_delete(context_id: u32): void {
 
 export function proxy_on_request_headers(context_id: u32, headers: u32, end_of_stream: u32): i32 {
   // get aborts when context_id is not a live stream context.
-  return streams.get(context_id).onRequestHeaders(headers, end_of_stream != 0);
+  streams.get(context_id).addTo(HeaderMapTypeValues.RequestHeaders);
+  return FilterHeadersStatusValues.Continue;
 }
 
 export function proxy_on_response_headers(context_id: u32, headers: u32, end_of_stream: u32): i32 {
-  return streams.get(context_id).onResponseHeaders(headers, end_of_stream != 0);
+  streams.get(context_id).addTo(HeaderMapTypeValues.ResponseHeaders);
+  return FilterHeadersStatusValues.Continue;
 }
