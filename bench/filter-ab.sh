@@ -270,7 +270,7 @@ COMMIT="$(git -C "$ROOT" rev-parse --short HEAD)"
 DIRTY="$(git -C "$ROOT" status --porcelain --untracked-files=no | awk '{print $2}' | tr '\n' ' ')"
 python3 - "$TSV" "$VARIANT" "$STAMP" "$COMMIT" "$DIRTY" "$D" "$WARMUP" "$CONNS" "$JAVA_OPTS" "$ERRS" \
   "$(filter_block "$VARIANT" | sed -n 's/^ *- name: //p')" "$PROCS" "$SPANS" >"$OUT.md.part" <<'PY'
-import sys, random, statistics as st
+import os, platform, sys, random, statistics as st
 tsv, variant, stamp, commit, dirty, d, warmup, conns, jopts, errs, fname, procs, spans = sys.argv[1:14]
 procs = int(procs)
 rows = [l.rstrip("\n").split("\t") for l in open(tsv)][1:]
@@ -304,7 +304,6 @@ p = o.append
 p(f"# Filter cost inside one Weir: {variant} vs no filter ({stamp})")
 p("")
 p(f"- Weir commit {commit}" + (f", working tree modified in: {dirty.strip()}" if dirty.strip() else ", clean working tree") + ".")
-import os, platform
 p(f"- Machine: kernel {platform.release()}, {os.cpu_count()} CPUs.")
 what = f"`{fname}`" if fname else (f"the variant's tracing block ({variant}, spans to the sink nginx on the load core)" if variant.startswith("tracing_") else "no filter either (the A/A control)")
 if procs == 1:

@@ -222,10 +222,8 @@ function parseConfig(text: string, config: HeaderConfig): bool {
 }
 
 class AddHeaderRoot extends RootContext {
-  // "" until a configuration was accepted.
-  headerName: string = "";
-  headerValue: string = "";
-  // Their UTF-8 bytes, encoded once here rather than on every request.
+  // The header's name and value in UTF-8, encoded once when a configuration is accepted rather
+  // than on every request; the name is empty until then.
   nameBytes: ArrayBuffer = new ArrayBuffer(0);
   valueBytes: ArrayBuffer = new ArrayBuffer(0);
 
@@ -255,8 +253,6 @@ class AddHeaderRoot extends RootContext {
       log(LogLevelValues.error, USAGE);
       return false;
     }
-    this.headerName = config.name;
-    this.headerValue = config.value;
     this.nameBytes = String.UTF8.encode(config.name);
     this.valueBytes = String.UTF8.encode(config.value);
     return true;
@@ -311,9 +307,7 @@ export function proxy_on_context_create(context_id: u32, root_context_id: u32): 
 }
 
 export function proxy_on_delete(context_id: u32): void {
-  if (streams.has(context_id)) {
-    streams.delete(context_id);
-  } else {
+  if (!streams.delete(context_id)) {
     roots.delete(context_id);
     sdk_on_delete(context_id);
   }

@@ -5,21 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpExchange;
 import io.weir.kernel.testing.RawClient;
 import io.weir.kernel.testing.TestUpstream;
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -163,36 +157,17 @@ class WasmExamplesIntegrationTest {
                 "GET /soak HTTP/1.1\r\nHost: example\r\n\r\n"
                         .repeat(batch)
                         .getBytes(StandardCharsets.ISO_8859_1);
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", weir.port("soak-" + lang)), 5000);
-            s.setSoTimeout(10_000);
-            InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 16);
-            OutputStream out = s.getOutputStream();
+        try (RawClient c = new RawClient(weir.port("soak-" + lang))) {
             for (int sent = 0; sent < total; sent += batch) {
-                out.write(requests);
-                out.flush();
+                c.send(requests);
                 for (int i = 1; i <= batch; i++) {
                     int n = sent + i;
-                    String status = line(in);
-                    assertThat(status)
-                            .as("the status line of response %d", n)
-                            .startsWith("HTTP/1.1 200 ");
-                    String hello = null;
-                    int length = -1;
-                    for (String h = line(in); !h.isEmpty(); h = line(in)) {
-                        String name =
-                                h.substring(0, Math.max(0, h.indexOf(':')))
-                                        .toLowerCase(Locale.ROOT);
-                        String value = h.substring(h.indexOf(':') + 1).trim();
-                        if (name.equals("x-hello")) {
-                            hello = value;
-                        } else if (name.equals("content-length")) {
-                            length = Integer.parseInt(value);
-                        }
-                    }
-                    assertThat(hello).as("x-hello of response %d", n).isEqualTo(lang);
-                    assertThat(length).as("content-length of response %d", n).isNotNegative();
-                    assertThat(in.readNBytes(length)).hasSize(length);
+                    RawClient.Response r = c.read();
+                    assertThat(r.status()).as("the status of response %d", n).isEqualTo(200);
+                    assertThat(r.header("x-hello")).as("x-hello of response %d", n).isEqualTo(lang);
+                    assertThat(r.header("content-length"))
+                            .as("content-length of response %d", n)
+                            .isEqualTo(String.valueOf(r.body().length()));
                 }
             }
         }
@@ -204,20 +179,6 @@ class WasmExamplesIntegrationTest {
      */
     static int soakMemoryMb(String lang) {
         return lang.equals("rust") ? 2 : 1;
-    }
-
-    /** One CRLF-terminated line of in, without the CRLF; fails at the end of the stream. */
-    static String line(InputStream in) throws IOException {
-        StringBuilder b = new StringBuilder();
-        for (int c = in.read(); c != '\n'; c = in.read()) {
-            if (c < 0) {
-                throw new IOException("connection closed in a response, after: " + b);
-            }
-            if (c != '\r') {
-                b.append((char) c);
-            }
-        }
-        return b.toString();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -1,5 +1,6 @@
 package io.weir.kernel.testing;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,7 +27,9 @@ public final class RawClient implements AutoCloseable {
         socket = new Socket();
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         socket.setSoTimeout(10_000);
-        in = socket.getInputStream();
+        // buffered: a line is read a byte at a time. Only this client's own reads fill the
+        // buffer, so a test may still read socket() directly instead.
+        in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
         out = socket.getOutputStream();
     }
 
